@@ -1,0 +1,73 @@
+"""The `raw` schema (SPEC 2): contract tables, dataset metadata and the load audit.
+
+Every contract table exists from the first load on, even when no dataset has it, so that dbt
+sources always resolve. Dataset metadata (the parsed `dataset.yml`) is stored as small tables so
+that dbt models, not Python, apply the arm mapping, parameter map, visit map and overrides.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest.contracts import TABLES, raw_table_ddl
+
+METADATA_DDL: dict[str, str] = {
+    "datasets": """
+        create table if not exists raw.datasets (
+            dataset_id varchar primary key,
+            source varchar not null,          -- trial | registry
+            title varchar,
+            population varchar,               -- 'trd' or null (trial only)
+            primary_analysis varchar not null, -- oc | nri | locf (default nri)
+            reference varchar,                -- comparator class; null = default rule
+            config_sha256 varchar not null,   -- hash of dataset.yml as loaded
+            _load_id varchar not null,
+            loaded_at timestamp not null
+        )""",
+    "dataset_arms": """
+        create table if not exists raw.dataset_arms (
+            dataset_id varchar not null,
+            arm varchar not null,             -- ADSL TRT01A (or TRT01P) value
+            treatment_class varchar not null, -- SPEC 3 vocabulary
+            treatment varchar                 -- optional detail, e.g. quetiapine_xr
+        )""",
+    "dataset_parameters": """
+        create table if not exists raw.dataset_parameters (
+            dataset_id varchar not null,
+            paramcd varchar not null,
+            scale varchar not null            -- MADRS | HAMD17 | QIDS_SR16 | PHQ9
+        )""",
+    "dataset_visits": """
+        create table if not exists raw.dataset_visits (
+            dataset_id varchar not null,
+            avisit varchar not null,
+            timepoint varchar not null        -- H24 | D7 | W2 | D28 | W6 | W8 | W12
+        )""",
+    "dataset_remission": """
+        create table if not exists raw.dataset_remission (
+            dataset_id varchar not null,
+            scale varchar not null,
+            threshold double not null         -- remission when score <= threshold
+        )""",
+    "load_audit": """
+        create table if not exists raw.load_audit (
+            load_id varchar not null,
+            dataset_id varchar,
+            file varchar,                     -- file name; null for dataset-level rows
+            sha256 varchar,
+            rows bigint,
+            status varchar not null,          -- loaded | rejected
+            started_at timestamp not null,
+            finished_at timestamp,
+            message varchar
+        )""",
+}
+
+
+def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `raw` with every contract, metadata and audit table (idempotent)."""
+    con.execute("create schema if not exists raw")
+    for table in TABLES.values():
+        con.execute(raw_table_ddl(table))
+    for ddl in METADATA_DDL.values():
+        con.execute(ddl)

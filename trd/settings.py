@@ -1,0 +1,19 @@
+"""Where things are: the warehouse file, the repo (dbt project, reports), and defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout: dbt_project.yml, profiles.yml, models/, seeds/ and reports/ live here."""
+
+DEFAULT_WAREHOUSE = "warehouse.duckdb"
+SMALL_CELL_THRESHOLD = 11
+"""Counts from 1 to threshold-1 are suppressed in reports (SPEC 8, CMS cell-size policy)."""
+
+
+def warehouse_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """`--warehouse`, else `TRD_WAREHOUSE`, else `warehouse.duckdb` in the working directory."""
+    value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
+    return Path(value).expanduser().resolve()
