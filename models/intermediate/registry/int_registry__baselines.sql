@@ -1,0 +1,28 @@
+-- Registry baselines (SPEC 5): per episode and scale, the last score dated in
+-- [index - baseline_lookback_days, index], i.e. study_day between -30 and 0. Two scores of one
+-- scale on the same day: the one with the highest record_id (text order of 'table:id') wins, so
+-- the choice is deterministic. A baseline of 0 is kept here; rates exclude it downstream.
+
+with assessments as (
+    select * from {{ ref('int_registry__assessments') }}
+),
+
+in_window as (
+    select * from assessments
+    where study_day between -{{ var('baseline_lookback_days') }} and 0
+),
+
+final as (
+    select
+        dataset_id,
+        episode_key,
+        scale,
+        value as baseline
+    from in_window
+    qualify row_number() over (
+        partition by dataset_id, episode_key, scale
+        order by study_day desc, record_id desc
+    ) = 1
+)
+
+select * from final

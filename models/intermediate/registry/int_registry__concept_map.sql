@@ -1,0 +1,111 @@
+-- Every concept of a registry dataset that belongs to a concept set (SPEC 3.2, 3.3), with the seed
+-- row it rolls up to. Three routes, unioned:
+--   seed      the seed's own concept_id (a record coded directly at ingredient level counts);
+--   code      the dataset's concept table holds the seed's (vocabulary_id, concept_code), so the
+--             dataset's own id for it counts too (covers local placeholder ids in the seed and
+--             vocabulary versions that renumbered a concept);
+--   ancestor  a descendant, through the dataset's concept_ancestor, of a concept found by the
+--             first two routes (clinical drug -> ingredient, MDD subtype -> MDD).
+-- A concept can belong to several seed rows (a fluoxetine/olanzapine product is both a standard
+-- AD and an augmentation agent); each pairing is one row.
+
+with concept_sets as (
+    select * from {{ ref('concept_sets') }}
+),
+
+ad_classes as (
+    select * from {{ ref('antidepressant_classes') }}
+),
+
+datasets as (
+    select dataset_id from {{ ref('stg_meta__datasets') }}
+    where source = 'registry'
+),
+
+concepts as (
+    select * from {{ ref('stg_registry__concept') }}
+),
+
+ancestors as (
+    select * from {{ ref('stg_registry__concept_ancestor') }}
+),
+
+seed_rows as (
+    select
+        concept_sets.concept_set,
+        concept_sets.concept_id as seed_concept_id,
+        lower(concept_sets.concept_name) as seed_concept_name,
+        concept_sets.vocabulary_id,
+        concept_sets.concept_code,
+        ad_classes.ad_class
+    from concept_sets
+    left join ad_classes
+        on concept_sets.concept_id = ad_classes.concept_id
+    where concept_sets.concept_id is not null
+),
+
+by_seed_id as (
+    select
+        datasets.dataset_id,
+        seed_rows.seed_concept_id as concept_id,
+        seed_rows.*,
+        'seed' as match_route
+    from datasets
+    cross join seed_rows
+),
+
+by_code as (
+    select
+        concepts.dataset_id,
+        concepts.concept_id,
+        seed_rows.*,
+        'code' as match_route
+    from concepts
+    inner join seed_rows
+        on concepts.vocabulary_id = seed_rows.vocabulary_id
+        and concepts.concept_code = seed_rows.concept_code
+),
+
+anchors as (
+    select * from by_seed_id
+    union all
+    select * from by_code
+),
+
+by_ancestor as (
+    select
+        anchors.dataset_id,
+        ancestors.descendant_concept_id as concept_id,
+        anchors.* exclude (dataset_id, concept_id, match_route),
+        'ancestor' as match_route
+    from anchors
+    inner join ancestors
+        on anchors.dataset_id = ancestors.dataset_id
+        and anchors.concept_id = ancestors.ancestor_concept_id
+    where ancestors.descendant_concept_id <> anchors.concept_id
+),
+
+all_matches as (
+    select * from anchors
+    union all
+    select * from by_ancestor
+),
+
+final as (
+    select
+        dataset_id,
+        concept_id,
+        concept_set,
+        seed_concept_id,
+        seed_concept_name,
+        ad_class,
+        match_route
+    from all_matches
+    -- one row per concept and seed row; the most direct route wins
+    qualify row_number() over (
+        partition by dataset_id, concept_id, seed_concept_id
+        order by case match_route when 'seed' then 1 when 'code' then 2 else 3 end
+    ) = 1
+)
+
+select * from final

@@ -1,0 +1,56 @@
+-- Registry episodes (SPEC 5, 6): the qualifying new-user candidates (MDD on or before index,
+-- >= 365 days of prior observation, >= 2 failed adequate trials), one per person and treatment
+-- class: the earliest qualifying candidate (ties on the index date: the lower drug key, so the
+-- choice is deterministic). Columns are the harmonised episode interface of docs/architecture.md,
+-- shared with int_trial__episodes. Every registry episode is TRD by construction.
+
+with criteria as (
+    select * from {{ ref('int_registry__candidate_criteria') }}
+),
+
+persons as (
+    select * from {{ ref('stg_registry__person') }}
+),
+
+qualifying as (
+    select * from criteria
+    where has_mdd and has_prior_observation and meets_trd
+),
+
+earliest as (
+    select * from qualifying
+    qualify row_number() over (
+        partition by dataset_id, person_id, treatment_class
+        order by index_date, drug_key
+    ) = 1
+),
+
+final as (
+    select
+        'registry' as source,
+        earliest.dataset_id,
+        cast(earliest.person_id as varchar) as person_key,
+        earliest.dataset_id || ':' || cast(earliest.person_id as varchar)
+            || ':' || earliest.treatment_class as episode_key,
+        earliest.treatment_class,
+        earliest.ingredient as treatment,
+        cast(null as integer) as index_day,
+        earliest.index_date,
+        cast(
+            least(year(earliest.index_date) - persons.year_of_birth, {{ var('age_top_code') }})
+            as integer
+        ) as age,
+        case persons.gender_concept_id
+            when 8532 then 'F'
+            when 8507 then 'M'
+            else 'U'
+        end as sex,
+        cast(earliest.n_failed_trials as integer) as prior_failures,
+        true as is_trd
+    from earliest
+    left join persons
+        on earliest.dataset_id = persons.dataset_id
+        and earliest.person_id = persons.person_id
+)
+
+select * from final
