@@ -1,0 +1,197 @@
+{#- Episode x scale x timepoint: the observed value and the LOCF value (SPEC 5 and 6).
+
+    Grid: every episode with a baseline of a scale, at every timepoint at which at least one
+    TRD episode of the same dataset with a usable (non-zero) baseline of that scale has an
+    observed value; the same timepoints response_rates reports, so the two marts agree.
+
+    Observed value: among post-baseline records in the inclusive window [window_start,
+    window_end] (datasets with a `visits` map: records whose AVISIT maps to the timepoint),
+    the ANL01FL = 'Y' record if any, else the one closest to the target day, ties to the earlier
+    day, then to the lower record_id.
+
+    LOCF value: the observed value where there is one, else the last post-baseline record
+    (day >= 1) on or before the window's end day. Visits-mapped datasets use the same end day,
+    so a record at an unmapped visit still carries forward. Same-day ties: ANL01FL first, then
+    the higher record_id (the later row of the file). -#}
+
+with episodes as (
+    select * from {{ ref('int_episodes__unioned') }}
+),
+
+baselines as (
+    select * from {{ ref('int_baselines__unioned') }}
+),
+
+assessments as (
+    select * from {{ ref('int_assessments__unioned') }}
+),
+
+settings as (
+    select * from {{ ref('int_dataset_settings') }}
+),
+
+timepoints as (
+    select * from {{ ref('timepoints') }}
+),
+
+episode_scales as (
+    select
+        episodes.source,
+        episodes.dataset_id,
+        episodes.person_key,
+        episodes.episode_key,
+        episodes.treatment_class,
+        episodes.is_trd,
+        baselines.scale,
+        baselines.baseline,
+        baselines.baseline <> 0 as has_usable_baseline,
+        settings.remission_threshold,
+        settings.uses_visit_map
+    from baselines
+    inner join episodes
+        on baselines.episode_key = episodes.episode_key
+    inner join settings
+        on
+            baselines.dataset_id = settings.dataset_id
+            and baselines.scale = settings.scale
+),
+
+grid as (
+    select
+        episode_scales.*,
+        timepoints.timepoint,
+        timepoints.sort_order as timepoint_order,
+        timepoints.target_day,
+        timepoints.window_start,
+        timepoints.window_end
+    from episode_scales
+    cross join timepoints
+),
+
+records_at_timepoint as (
+    select
+        grid.episode_key,
+        grid.scale,
+        grid.timepoint,
+        assessments.value,
+        assessments.study_day,
+        row_number() over (
+            partition by grid.episode_key, grid.scale, grid.timepoint
+            order by
+                case when assessments.is_anl01 then 0 else 1 end,
+                abs(assessments.study_day - grid.target_day),
+                assessments.study_day,
+                assessments.record_id
+        ) as record_rank
+    from grid
+    inner join assessments
+        on
+            grid.episode_key = assessments.episode_key
+            and grid.scale = assessments.scale
+    where
+        (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
+        or (
+            not grid.uses_visit_map
+            and assessments.study_day between grid.window_start and grid.window_end
+        )
+),
+
+observed as (
+    select
+        episode_key,
+        scale,
+        timepoint,
+        value,
+        study_day
+    from records_at_timepoint
+    where record_rank = 1
+),
+
+records_up_to_window_end as (
+    select
+        grid.episode_key,
+        grid.scale,
+        grid.timepoint,
+        assessments.value,
+        assessments.study_day,
+        row_number() over (
+            partition by grid.episode_key, grid.scale, grid.timepoint
+            order by
+                assessments.study_day desc,
+                case when assessments.is_anl01 then 0 else 1 end,
+                assessments.record_id desc
+        ) as record_rank
+    from grid
+    inner join assessments
+        on
+            grid.episode_key = assessments.episode_key
+            and grid.scale = assessments.scale
+    where assessments.study_day <= grid.window_end
+),
+
+last_value as (
+    select
+        episode_key,
+        scale,
+        timepoint,
+        value,
+        study_day
+    from records_up_to_window_end
+    where record_rank = 1
+),
+
+with_values as (
+    select
+        grid.source,
+        grid.dataset_id,
+        grid.person_key,
+        grid.episode_key,
+        grid.treatment_class,
+        grid.is_trd,
+        grid.scale,
+        grid.baseline,
+        grid.has_usable_baseline,
+        grid.remission_threshold,
+        grid.timepoint,
+        grid.timepoint_order,
+        grid.target_day,
+        observed.value,
+        observed.study_day as value_study_day,
+        coalesce(observed.value, last_value.value) as locf_value,
+        coalesce(observed.study_day, last_value.study_day) as locf_study_day
+    from grid
+    left join observed
+        on
+            grid.episode_key = observed.episode_key
+            and grid.scale = observed.scale
+            and grid.timepoint = observed.timepoint
+    left join last_value
+        on
+            grid.episode_key = last_value.episode_key
+            and grid.scale = last_value.scale
+            and grid.timepoint = last_value.timepoint
+),
+
+reported_timepoints as (
+    select distinct
+        dataset_id,
+        scale,
+        timepoint
+    from with_values
+    where
+        is_trd
+        and has_usable_baseline
+        and value is not null
+),
+
+final as (
+    select with_values.*
+    from with_values
+    inner join reported_timepoints
+        on
+            with_values.dataset_id = reported_timepoints.dataset_id
+            and with_values.scale = reported_timepoints.scale
+            and with_values.timepoint = reported_timepoints.timepoint
+)
+
+select * from final

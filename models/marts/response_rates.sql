@@ -1,0 +1,104 @@
+{#- SPEC 6 marts.response_rates: response and remission rates with Wilson 95% intervals, per
+    dataset, treatment class, scale, timepoint and analysis, for TRD episodes with a usable
+    baseline. Denominators (SPEC 5): oc = observed value at the timepoint; nri = every episode
+    with a usable baseline, a missing value counting as failure; locf = observed or carried
+    value. Rows with a denominator of 0 are left out. -#}
+
+with outcomes as (
+    select * from {{ ref('episode_outcomes') }}
+    where is_trd
+),
+
+settings as (
+    select distinct
+        dataset_id,
+        primary_analysis
+    from {{ ref('int_dataset_settings') }}
+),
+
+by_analysis as (
+    select
+        source,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        'oc' as analysis,
+        evaluable_oc as is_evaluable,
+        coalesce(responder, false) as is_responder,
+        coalesce(remitter, false) as is_remitter
+    from outcomes
+    union all
+    select
+        source,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        'nri' as analysis,
+        evaluable_nri as is_evaluable,
+        coalesce(responder, false) as is_responder,
+        coalesce(remitter, false) as is_remitter
+    from outcomes
+    union all
+    select
+        source,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        'locf' as analysis,
+        evaluable_locf as is_evaluable,
+        coalesce(responder_locf, false) as is_responder,
+        coalesce(remitter_locf, false) as is_remitter
+    from outcomes
+),
+
+counts as (
+    select
+        source,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        analysis,
+        cast(sum(case when is_evaluable then 1 else 0 end) as integer) as n,
+        cast(sum(case when is_evaluable and is_responder then 1 else 0 end) as integer)
+            as n_responders,
+        cast(sum(case when is_evaluable and is_remitter then 1 else 0 end) as integer)
+            as n_remitters
+    from by_analysis
+    group by
+        source,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        analysis
+),
+
+final as (
+    select
+        counts.source,
+        counts.dataset_id,
+        counts.treatment_class,
+        counts.scale,
+        counts.timepoint,
+        counts.analysis,
+        counts.analysis = settings.primary_analysis as is_primary,
+        counts.n,
+        counts.n_responders,
+        {{ proportion('counts.n_responders', 'counts.n') }} as response_rate,
+        {{ wilson_low('counts.n_responders', 'counts.n') }} as response_ci_low,
+        {{ wilson_high('counts.n_responders', 'counts.n') }} as response_ci_high,
+        counts.n_remitters,
+        {{ proportion('counts.n_remitters', 'counts.n') }} as remission_rate,
+        {{ wilson_low('counts.n_remitters', 'counts.n') }} as remission_ci_low,
+        {{ wilson_high('counts.n_remitters', 'counts.n') }} as remission_ci_high
+    from counts
+    inner join settings
+        on counts.dataset_id = settings.dataset_id
+    where counts.n > 0
+)
+
+select * from final
