@@ -1,0 +1,281 @@
+"""Test support for the registry models: write OMOP rows into `raw` as ingest would, and build.
+
+Kept as plain functions and a small builder (not fixtures) so that each test module shows the
+data it depends on. The real ingest stage (ingest/load.py) is tested on its own; here rows go
+straight into the raw tables laid out by `ingest.schema.create_raw_schema`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from dbt.cli.main import dbtRunner
+
+from ingest.contracts import TABLES, tables_for
+from ingest.schema import create_raw_schema
+from trd.settings import REPO_ROOT
+
+SYNTHEA_ZIP = REPO_ROOT.parent / "shared" / "data" / "omop-synthea27nj" / "Synthea27Nj_5.4.zip"
+REGISTRY_MODELS = "+int_registry__attrition +int_registry__baselines"
+"""Everything the registry derivation needs (seeds, staging, intermediate), nothing downstream."""
+
+# Concept ids of seeds/concept_sets.csv used by the tests, and a few dataset-only concepts.
+MDD = 4152280
+KETAMINE = 785523
+FLUOXETINE = 755695
+CITALOPRAM = 797617
+SERTRALINE = 739138
+SERTRALINE_100MG_TABLET = 739207
+"""A clinical drug: counts only through the dataset's concept_ancestor."""
+QUETIAPINE = 766814
+PHQ9_TOTAL = 3042932
+MADRS_TOTAL = 2000000101
+ESKETAMINE_SEED = 2000000001
+"""The seed's local placeholder for esketamine (RxNorm 2119365)."""
+ESKETAMINE_INGREDIENT = 35600001
+"""The dataset's own concept for RxNorm 2119365: found through the dataset's concept table."""
+ESKETAMINE_PRODUCT = 35600002
+"""A product under that ingredient in the dataset's concept_ancestor."""
+
+Row = Mapping[str, object]
+
+
+def create_warehouse(path: Path) -> Path:
+    """An empty warehouse with every raw table, as after a first ingest."""
+    con = duckdb.connect(str(path))
+    try:
+        create_raw_schema(con)
+    finally:
+        con.close()
+    return path
+
+
+def register_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
+    """The raw.datasets row ingest writes for a registry dataset.yml."""
+    con.execute(
+        """insert into raw.datasets (dataset_id, source, title, primary_analysis, config_sha256,
+                                      _load_id, loaded_at)
+           values (?, 'registry', ?, 'nri', 'test', 'test-load', now())""",
+        [dataset_id, f"test registry {dataset_id}"],
+    )
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Row] | pl.DataFrame,
+    dataset_id: str,
+    source_file: str | None = None,
+) -> int:
+    """Write rows into raw.<table> the way ingest would: contract columns only, cast to the
+    contract types, absent nullable columns as null, plus the audit columns."""
+    frame = rows if isinstance(rows, pl.DataFrame) else _text_frame(rows)
+    if frame.height == 0:
+        return 0
+    present = set(frame.columns)
+    casts = [
+        f"cast({c.name} as {c.type}) as {c.name}" if c.name in present else f"null as {c.name}"
+        for c in TABLES[table].loaded_columns
+    ]
+    audit = [
+        "? as _dataset_id",
+        "'test-load' as _load_id",
+        "? as _source_file",
+        "row_number() over () as _row_number",
+    ]
+    con.register("incoming", frame)
+    try:
+        con.execute(
+            f"insert into raw.{table} by name select {', '.join(casts + audit)} from incoming",
+            [dataset_id, source_file or f"{table}.csv"],
+        )
+    finally:
+        con.unregister("incoming")
+    return frame.height
+
+
+def _text_frame(rows: Sequence[Row]) -> pl.DataFrame:
+    """Rows as all-text columns, so DuckDB applies the same casts as to a CSV file."""
+    columns = sorted({key for row in rows for key in row})
+    data = {c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in columns}
+    return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+
+
+def load_omop_folder(con: duckdb.DuckDBPyConnection, folder: Path, dataset_id: str) -> None:
+    """Load the contract tables of an OMOP CDM export folder (table = file stem, any case);
+    files of other tables are ignored, as SPEC 3 prescribes."""
+    registry_tables = {t.name for t in tables_for("registry")}
+    for path in sorted(folder.glob("*.csv")):
+        table = path.stem.lower()
+        if table in registry_tables:
+            frame = pl.read_csv(path, infer_schema=False)
+            frame = frame.rename({c: c.lower() for c in frame.columns})
+            insert_rows(con, table, frame, dataset_id, source_file=path.name)
+    register_dataset(con, dataset_id)
+
+
+def run_dbt(warehouse: Path, work_dir: Path, select: str | None) -> None:
+    """`dbt build` in-process against `warehouse`; raises AssertionError with dbt's failures.
+
+    target/ and logs/ go to `work_dir` so that parallel builds (other tests, a plain `dbt build`
+    in the repo) never share dbt's artefacts."""
+    args = ["build", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    args += ["--quiet"] + (["--select", select] if select else [])
+    previous = {k: os.environ.get(k) for k in ("TRD_WAREHOUSE", "DO_NOT_TRACK")}
+    os.environ.update(TRD_WAREHOUSE=str(warehouse), DO_NOT_TRACK="1")
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    failures = [
+        f"{r.node.name}: {r.status} {r.message or ''}"
+        for r in (result.result or [])
+        if str(r.status) in {"error", "fail", "runtime error"}
+    ]
+    assert result.success and not failures, f"dbt build failed: {failures or result.exception}"
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    """Read a built warehouse. Not read-only: dbt-duckdb may keep its in-process connection
+    cached, and DuckDB refuses a second connection to one file with another configuration."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@dataclass
+class OmopBuilder:
+    """Rows of a small OMOP dataset, table by table, with ids handed out in order.
+
+    The vocabulary holds only what the tests need: sertraline 100 MG tablet under the sertraline
+    ingredient, and an esketamine ingredient (RxNorm 2119365) with one product under it."""
+
+    tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.add(
+            "concept_ancestor",
+            ancestor_concept_id=SERTRALINE,
+            descendant_concept_id=SERTRALINE_100MG_TABLET,
+        )
+        self.add(
+            "concept_ancestor",
+            ancestor_concept_id=ESKETAMINE_INGREDIENT,
+            descendant_concept_id=ESKETAMINE_PRODUCT,
+        )
+        self.add(
+            "concept",
+            concept_id=ESKETAMINE_INGREDIENT,
+            concept_name="esketamine",
+            vocabulary_id="RxNorm",
+            concept_code="2119365",
+            domain_id="Drug",
+        )
+        self.add(
+            "concept",
+            concept_id=ESKETAMINE_PRODUCT,
+            concept_name="esketamine nasal spray",
+            vocabulary_id="RxNorm",
+            concept_code="2201623",
+            domain_id="Drug",
+        )
+
+    def add(self, table: str, **row: object) -> None:
+        rows = self.tables.setdefault(table, [])
+        key = f"{table}_id" if table in {"drug_exposure", "measurement", "observation"} else None
+        if key:
+            row = {key: len(rows) + 1, **row}
+        rows.append(row)
+
+    def person(self, person_id: int, year_of_birth: int = 1970, female: bool = True) -> int:
+        self.add(
+            "person",
+            person_id=person_id,
+            gender_concept_id=8532 if female else 8507,
+            year_of_birth=year_of_birth,
+            race_concept_id=0,
+            ethnicity_concept_id=0,
+        )
+        return person_id
+
+    def trd_history(
+        self,
+        person_id: int,
+        mdd_date: str | None = "2019-01-01",
+        observation_start: str = "2015-01-01",
+        citalopram: bool = True,
+        citalopram_end: str = "2021-07-31",
+    ) -> None:
+        """Observation period, MDD diagnosis and two failed adequate trials before 2022-06-15."""
+        self.add(
+            "observation_period",
+            person_id=person_id,
+            observation_period_start_date=observation_start,
+            observation_period_end_date="2024-12-31",
+        )
+        if mdd_date:
+            self.add(
+                "condition_occurrence",
+                person_id=person_id,
+                condition_concept_id=MDD,
+                condition_start_date=mdd_date,
+            )
+        self.drug(person_id, FLUOXETINE, "2021-01-01", end="2021-03-31")
+        if citalopram:
+            self.drug(person_id, CITALOPRAM, "2021-05-01", end=citalopram_end)
+
+    def drug(
+        self,
+        person_id: int,
+        concept_id: int,
+        start: str,
+        end: str | None = "",
+        days_supply: int | None = None,
+    ) -> None:
+        """An exposure; `end` defaults to the start day, None leaves it null (days_supply)."""
+        self.add(
+            "drug_exposure",
+            person_id=person_id,
+            drug_concept_id=concept_id,
+            drug_exposure_start_date=start,
+            drug_exposure_end_date=start if end == "" else end,
+            days_supply=days_supply,
+        )
+
+    def observation(
+        self, person_id: int, concept_id: int, day: str, value: float, source_value: str = ""
+    ) -> None:
+        self.add(
+            "observation",
+            person_id=person_id,
+            observation_concept_id=concept_id,
+            observation_date=day,
+            value_as_number=value,
+            observation_source_value=source_value or None,
+        )
+
+    def measurement(self, person_id: int, concept_id: int, day: str, value: float) -> None:
+        self.add(
+            "measurement",
+            person_id=person_id,
+            measurement_concept_id=concept_id,
+            measurement_date=day,
+            value_as_number=value,
+        )
+
+    def load(self, con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
+        for table, rows in self.tables.items():
+            insert_rows(con, table, rows, dataset_id)
+        register_dataset(con, dataset_id)
