@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from ingest.schema import create_raw_schema
@@ -43,7 +44,10 @@ def build(warehouse: Path, select: str | None = None) -> int:
     if select:
         args += ["--select", select]
     with _dbt_environment(warehouse):
-        result = dbtRunner().invoke(args)
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            _release_warehouse()
     _raise_on_failure(result, warehouse)
     return 0
 
@@ -92,6 +96,15 @@ def _dbt_environment(warehouse: Path) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB instance open after dbtRunner returns, which holds the file
+    lock: the next stage of `trd run`, or any other process, could not open the warehouse."""
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def _raise_on_failure(result: dbtRunnerResult, warehouse: Path) -> None:
