@@ -1,0 +1,96 @@
+"""Great Expectations on an open DuckDB connection, with the fix for GX issue 11579.
+
+GX's SQL execution engine runs a query inside `with engine.connect()` and reads the rows only
+after that block has handed the connection back. duckdb-engine does not buffer results, so by
+then the result set is gone: every metric comes back empty ("list index out of range") and every
+expectation fails, on good data as on bad. `BufferedExecutionEngine` fetches the rows while the
+connection is still held; that is the whole fix. The tests in `tests/expectations/test_gx_duckdb.py`
+run every expectation type the suites use on a good and a bad table, so that "everything failed"
+or "everything passed" cannot happen silently.
+
+The SQLAlchemy engine does not open the warehouse file a second time: DuckDB refuses a second
+`duckdb.connect(path)` in the same process with another configuration, and a second process
+cannot read while ingest writes. It hands GX cursors of the caller's connection instead
+(`con.cursor()`: same database, committed data, own transaction).
+
+The GX context is ephemeral: nothing is written into the repo; Data Docs go where asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import great_expectations as gx
+import sqlalchemy as sa
+from duckdb_engine import ConnectionWrapper
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.datasource.fluent import SQLDatasource
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from sqlalchemy.pool import NullPool
+
+DOCS_SITE = "trd_local"
+
+
+class BufferedExecutionEngine(SqlAlchemyExecutionEngine):
+    """Reads each result completely before the connection goes back (GX issue 11579)."""
+
+    def execute_query(self, query: sa.Selectable | sa.TextClause) -> sa.Result:  # type: ignore[override]
+        with self.get_connection() as connection:
+            result = connection.execute(query)  # type: ignore[arg-type]
+            return result.freeze()() if result.returns_rows else result
+
+
+class DuckDBConnectionDatasource(SQLDatasource):
+    """GX's SQL data source with the buffered engine (registered by GX as `add_trd_duckdb`)."""
+
+    type: Literal["trd_duckdb"] = "trd_duckdb"  # type: ignore[assignment]
+
+    @property
+    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+        return BufferedExecutionEngine
+
+
+def ephemeral_context(docs_dir: Path | None = None) -> AbstractDataContext:
+    """An in-memory GX context, quiet, with a local Data Docs site in `docs_dir` if given."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    sites = {}
+    if docs_dir is not None:
+        sites[DOCS_SITE] = {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites=sites,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")
+
+
+def connection_engine_kwargs(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """`create_engine` arguments that give SQLAlchemy cursors of `con` instead of new files."""
+    return {"creator": lambda: ConnectionWrapper(con.cursor()), "poolclass": NullPool}
+
+
+def add_connection_datasource(
+    context: AbstractDataContext, con: duckdb.DuckDBPyConnection, name: str = "warehouse"
+) -> DuckDBConnectionDatasource:
+    """Register `con` with `context` as a buffered GX SQL data source."""
+    return context.data_sources.add_trd_duckdb(  # type: ignore[attr-defined]
+        name=name,
+        connection_string="duckdb:///:memory:",  # dialect only: `creator` supplies connections
+        kwargs=connection_engine_kwargs(con),
+    )
