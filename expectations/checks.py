@@ -1,0 +1,226 @@
+"""A data-quality check as data, and the one function that turns it into a GX expectation.
+
+Like the OHDSI Data Quality Dashboard, every check is a row: id, table, column, Kahn category
+(conformance | completeness | plausibility), severity (error blocks, warn reports), an optional
+threshold, the rule in words and what to do when it fails. The `rule` says how GX tests it:
+column rules become GX's own column expectations; anything that needs a join, a group or a
+reference list is a `Rows` rule, an SQL query returning the failing rows (GX's
+`UnexpectedRowsExpectation`; GX regex expectations do not run on DuckDB).
+
+`Rows` queries name the checked table `{batch}` and other tables of the same dataset by their
+name (`{adsl}`, `{person}`), plus reference lists the suite module provides (`{score_ranges}`).
+They return `_row_number`, `_source_file` (raw tables) and `failing_key` (the subject or person,
+or a group such as a scale), optionally `detail`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import great_expectations.expectations as gxe
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.results import Category, Severity
+from ingest.contracts import DuckType, Table
+
+
+@dataclass(frozen=True)
+class NotNull:
+    """Every row has a value."""
+
+
+@dataclass(frozen=True)
+class InSet:
+    """Non-null values are one of `values` (exact match)."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Between:
+    """Non-null values lie in [min_value, max_value] (either bound may be open)."""
+
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """`low <= high` wherever both are present (e.g. start date <= end date)."""
+
+    low: str
+    high: str
+
+
+@dataclass(frozen=True)
+class HasType:
+    """The column has the contract's DuckDB type (what ingest cast it to)."""
+
+    duck_type: DuckType
+
+
+@dataclass(frozen=True)
+class HasColumns:
+    """The table has at least these columns."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An SQL query that returns the failing rows; the check passes when it returns none.
+
+    `per_row`: each returned row is one row of the checked table, so the unexpected percent is
+    relative to the table's rows; False for queries returning groups (e.g. one row per scale).
+    """
+
+    query: str
+    per_row: bool = True
+
+
+Rule = NotNull | InSet | Between | Ordered | HasType | HasColumns | Rows
+
+SQLALCHEMY_TYPE: dict[DuckType, str] = {
+    "VARCHAR": "String",
+    "INTEGER": "Integer",
+    "BIGINT": "BigInteger",
+    "DOUBLE": "Float",
+    "DATE": "Date",
+}
+"""How duckdb-engine reflects each contract type (GX compares SQLAlchemy type classes)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    check_id: str
+    table: str
+    column: str | None
+    category: Category
+    severity: Severity
+    rule: Rule
+    description: str
+    """The rule in words, shown to users next to each failure."""
+    fix: str
+    """What the data owner should do when the check fails."""
+    threshold: float | None = None
+    """The check's limit where it has one (`{threshold}` in a `Rows` query)."""
+
+
+def render_query(check: Check, names: Mapping[str, str]) -> str:
+    """The `Rows` query with `names` filled in and `{batch}` left for GX to substitute.
+
+    GX formats the query again with `str.format`, so braces inside the filled-in SQL (a
+    dataset id may hold one) are doubled to survive that second pass. GX substitutes `{batch}`
+    with an already aliased subquery (`(...) AS subselect`); wrapping it once more lets queries
+    alias it like a table (`from {batch} as b`).
+    """
+    assert isinstance(check.rule, Rows)
+    escaped = {k: v.replace("{", "{{").replace("}", "}}") for k, v in names.items()}
+    threshold = "" if check.threshold is None else repr(check.threshold)
+    return check.rule.query.format(batch="(select * from {batch})", threshold=threshold, **escaped)
+
+
+def to_expectation(check: Check, names: Mapping[str, str]) -> gxe.Expectation:
+    """The GX expectation that tests `check`; its meta carries the check's metadata back."""
+    common = {
+        "description": check.description,
+        "notes": f"Fix: {check.fix}",
+        "severity": FailureSeverity.CRITICAL
+        if check.severity == "error"
+        else FailureSeverity.WARNING,
+        "meta": {"check_id": check.check_id},
+    }
+    rule, column = check.rule, check.column
+    match rule:
+        case NotNull():
+            return gxe.ExpectColumnValuesToNotBeNull(column=column, **common)
+        case InSet(values):
+            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), **common)
+        case Between(lo, hi):
+            return gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=lo, max_value=hi, **common
+            )
+        case Ordered(low, high):
+            return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=high,
+                column_B=low,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                **common,
+            )
+        case HasType(duck_type):
+            return gxe.ExpectColumnValuesToBeOfType(
+                column=column, type_=SQLALCHEMY_TYPE[duck_type], **common
+            )
+        case HasColumns(columns):
+            return gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(columns), exact_match=False, **common
+            )
+        case Rows():
+            return gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query=render_query(check, names), **common
+            )
+    raise TypeError(f"unknown rule {rule!r}")
+
+
+def contract_checks(table: Table) -> tuple[Check, ...]:
+    """SPEC 7 'required columns present and castable, not null where required', from the contract.
+
+    Ingest reads only contract columns and casts them to the contract's types, so these guard
+    the table layout (a hand-altered raw table, a staging bug) rather than the input file.
+    """
+    required = tuple(c for c in table.loaded_columns if c.required)
+    checks = [
+        Check(
+            f"{table.name}.required_columns_present",
+            table.name,
+            None,
+            "conformance",
+            "error",
+            HasColumns(tuple(c.name for c in required)),
+            f"{table.name.upper()} must have the required columns "
+            + ", ".join(c.name.upper() for c in required),
+            "Add the missing columns to the file (names are case-insensitive) and load again.",
+        )
+    ]
+    for col in required:
+        checks.append(
+            Check(
+                f"{table.name}.{col.name}_type",
+                table.name,
+                col.name,
+                "conformance",
+                "error",
+                HasType(col.type),
+                f"{col.name.upper()} must hold {col.type} values",
+                f"Make every {col.name.upper()} value readable as {col.type} and load again.",
+            )
+        )
+    for col in table.loaded_columns:
+        if col.not_null:
+            checks.append(
+                Check(
+                    f"{table.name}.{col.name}_not_null",
+                    table.name,
+                    col.name,
+                    "completeness",
+                    "error",
+                    NotNull(),
+                    f"{col.name.upper()} must not be empty (required by "
+                    + ("OMOP CDM v5.4" if table.source == "registry" else "the spec")
+                    + ")",
+                    f"Fill in {col.name.upper()} on the rows shown, or drop those rows.",
+                )
+            )
+    return tuple(checks)
+
+
+@dataclass(frozen=True)
+class TableSuite:
+    """The checks of one table, run as one GX suite (one batch, one pass of GX)."""
+
+    table: str
+    key_columns: tuple[str, ...]
+    """Columns that identify a failing row to a user (USUBJID, person_id, mart keys)."""
+    checks: tuple[Check, ...]

@@ -1,0 +1,264 @@
+"""Checks of the registry tables (OMOP CDM v5.4), SPEC 7 'raw'.
+
+Each check is a row (see `expectations.checks`). Score and biomarker records are recognised as
+`int_registry__concept_map` and `int_registry__assessments` recognise them (seed
+`concept_sets`): the concept is a seed concept, or the dataset's concept table gives it the seed's
+(vocabulary_id, concept_code), or it descends from one of those in the dataset's
+concept_ancestor; a record with concept 0 or none matches when its *_source_value is the seed's
+LOINC code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
+from expectations.reference import (
+    biomarker_units_relation,
+    concept_sets,
+    scale_ranges,
+    values_relation,
+)
+from ingest.contracts import TABLES
+
+MAX_AGE = 90
+"""Ages implied by year_of_birth above this are a warning (SPEC 8: marts top-code them)."""
+
+EVENT_DATES: dict[str, str] = {
+    "condition_occurrence": "condition_start_date",
+    "drug_exposure": "drug_exposure_start_date",
+    "measurement": "measurement_date",
+    "observation": "observation_date",
+}
+"""The date that places a record in time, per table (checked against observation periods)."""
+
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "concept": ("concept_id",),
+    "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
+}
+"""Row identifiers of the vocabulary tables; every other registry table has person_id."""
+
+
+def _in_person(table: str) -> Check:
+    return Check(
+        f"{table}.person_id_in_person",
+        table,
+        "person_id",
+        "conformance",
+        "error",
+        Rows(
+            "select b._row_number, b._source_file, cast(b.person_id as varchar) as failing_key "
+            "from {batch} as b where b.person_id is not null "
+            "and not exists (select 1 from {person} as p where p.person_id = b.person_id)"
+        ),
+        f"every {table} person_id must be in person",
+        "Export the person rows of these persons too (or drop their records) and load again.",
+    )
+
+
+def _within_observation(table: str, date: str) -> Check:
+    return Check(
+        f"{table}.within_observation_period",
+        table,
+        date,
+        "plausibility",
+        "warn",
+        Rows(
+            "select b._row_number, b._source_file, cast(b.person_id as varchar) as failing_key, "
+            f"cast(b.{date} as varchar) as detail from {{batch}} as b "
+            f"where b.{date} is not null and not exists (select 1 from {{observation_period}} "
+            f"as o where o.person_id = b.person_id and b.{date} "
+            "between o.observation_period_start_date and o.observation_period_end_date)"
+        ),
+        f"{date} should lie inside one of the person's observation periods (a few records outside "
+        "are common in real exports)",
+        "Usually nothing: records outside observation are not used for baselines or outcomes. "
+        "Many of them suggest the observation_period table is incomplete.",
+    )
+
+
+def _end_after_start(table: str, start: str, end: str) -> Check:
+    return Check(
+        f"{table}.end_not_before_start",
+        table,
+        end,
+        "plausibility",
+        "error",
+        Ordered(low=start, high=end),
+        f"{end} must not be before {start}",
+        f"Correct {end} (or {start}) on the rows shown and load again.",
+    )
+
+
+def _matched(prefix: str, sets: str) -> str:
+    """CTE `marked`: the rows of `{batch}` whose concept (or source code) is in one of `sets`."""
+    return (
+        f"marked as (select b.*, c.concept_set from {{batch}} as b "
+        f"inner join {{{sets}}} as c on b.{prefix}_concept_id = c.concept_id "
+        f"union select b.*, c.concept_set from {{batch}} as b "
+        f"inner join {{source_codes}} as c on coalesce(b.{prefix}_concept_id, 0) = 0 "
+        f"and b.{prefix}_source_value = c.concept_code) "
+    )
+
+
+def _event_checks(table: str) -> tuple[Check, ...]:
+    prefix = table  # measurement_concept_id, observation_source_value, ...
+    return (
+        _in_person(table),
+        _within_observation(table, EVENT_DATES[table]),
+        Check(
+            f"{table}.score_in_scale_range",
+            table,
+            "value_as_number",
+            "plausibility",
+            "error",
+            Rows(
+                "with " + _matched(prefix, "registry_concepts") + "select distinct "
+                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "r.scale || ' = ' || m.value_as_number as detail "
+                "from marked as m inner join {score_ranges} as r using (concept_set) "
+                "where m.value_as_number < r.score_min or m.value_as_number > r.score_max"
+            ),
+            "depression scale totals must lie within the scale's range (PHQ9 0-27, MADRS 0-60, "
+            "HAMD17 0-52, QIDS_SR16 0-27)",
+            "Correct the scores shown, or check that the concept is the scale's total score "
+            "(not an item or a sub-score).",
+        ),
+        Check(
+            f"{table}.biomarker_unit_known",
+            table,
+            "unit_source_value",
+            "conformance",
+            "error",
+            Rows(
+                "with " + _matched(prefix, "registry_concepts") + "select distinct "
+                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "m.concept_set || ' in ' || coalesce(m.unit_source_value, "
+                "'unit concept ' || m.unit_concept_id, 'no unit') as detail "
+                "from marked as m where m.concept_set in (select concept_set from "
+                "{biomarker_units}) and m.value_as_number is not null and not exists ("
+                "select 1 from {biomarker_units} as u where u.concept_set = m.concept_set "
+                "and (u.unit = lower(trim(m.unit_source_value)) "
+                "or u.unit_concept_id = m.unit_concept_id))"
+            ),
+            "biomarker units must be known (unit_source_value or unit_concept_id): CRP mg/L or "
+            "mg/dL, IL-6 and TNF-alpha pg/mL, C3 and C4 g/L or mg/dL",
+            "Convert the values to a known unit (or fill in the unit) and load again.",
+        ),
+        Check(
+            f"{table}.biomarker_not_negative",
+            table,
+            "value_as_number",
+            "plausibility",
+            "error",
+            Rows(
+                "with " + _matched(prefix, "registry_concepts") + "select distinct "
+                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "m.concept_set || ' = ' || m.value_as_number as detail from marked as m "
+                "where m.concept_set in (select concept_set from {biomarker_units}) "
+                "and m.value_as_number < 0"
+            ),
+            "biomarker concentrations must not be negative",
+            "Correct the values shown (a concentration below the detection limit is 0 or missing).",
+        ),
+    )
+
+
+PERSON_CHECKS: tuple[Check, ...] = (
+    Check(
+        "person.implied_age_at_most_90",
+        "person",
+        "year_of_birth",
+        "plausibility",
+        "warn",
+        Rows(
+            "select p._row_number, p._source_file, cast(p.person_id as varchar) as failing_key, "
+            "'born ' || p.year_of_birth || ', observed until ' "
+            "|| coalesce(cast(o.last_date as varchar), 'today') as detail "
+            "from {batch} as p left join (select person_id, "
+            "max(observation_period_end_date) as last_date from {observation_period} "
+            "group by person_id) as o using (person_id) "
+            "where year(coalesce(o.last_date, current_date)) - p.year_of_birth > {threshold}"
+        ),
+        "ages implied by year_of_birth (at the end of the person's last observation period) "
+        "should not be above 90",
+        "Nothing to do for the warehouse (marts and reports top-code ages at 90); consider "
+        "top-coding year_of_birth in the export (HIPAA Safe Harbor).",
+        threshold=MAX_AGE,
+    ),
+)
+
+
+def suites() -> tuple[TableSuite, ...]:
+    """The registry table suites: contract checks first, then the declared ones."""
+    declared: dict[str, tuple[Check, ...]] = {
+        "person": PERSON_CHECKS,
+        "observation_period": (
+            _in_person("observation_period"),
+            _end_after_start(
+                "observation_period",
+                "observation_period_start_date",
+                "observation_period_end_date",
+            ),
+        ),
+        "condition_occurrence": (
+            _in_person("condition_occurrence"),
+            _within_observation("condition_occurrence", EVENT_DATES["condition_occurrence"]),
+        ),
+        "drug_exposure": (
+            _in_person("drug_exposure"),
+            _end_after_start("drug_exposure", "drug_exposure_start_date", "drug_exposure_end_date"),
+            _within_observation("drug_exposure", EVENT_DATES["drug_exposure"]),
+        ),
+        "measurement": _event_checks("measurement"),
+        "observation": _event_checks("observation"),
+        "concept": (),
+        "concept_ancestor": (),
+    }
+    return tuple(
+        TableSuite(
+            name,
+            KEY_COLUMNS.get(name, ("person_id",)),
+            contract_checks(TABLES[name]) + checks,
+        )
+        for name, checks in declared.items()
+    )
+
+
+def references(relation: Callable[[str], str]) -> dict[str, str]:
+    """Reference relations of the registry checks; `relation` names this dataset's tables."""
+    rows = concept_sets()
+    seeds = values_relation(
+        [(r.concept_set, r.concept_id, r.vocabulary_id, r.concept_code) for r in rows],
+        ("concept_set", "concept_id", "vocabulary_id", "concept_code"),
+    )
+    registry_concepts = (
+        f"(with seeds as {seeds}, "
+        f"anchors as (select concept_set, concept_id from seeds "
+        f"union select s.concept_set, c.concept_id from {relation('concept')} as c "
+        f"inner join seeds as s on c.vocabulary_id = s.vocabulary_id "
+        f"and c.concept_code = s.concept_code) "
+        f"select concept_set, concept_id from anchors "
+        f"union select a.concept_set, d.descendant_concept_id from anchors as a "
+        f"inner join {relation('concept_ancestor')} as d "
+        f"on d.ancestor_concept_id = a.concept_id)"
+    )
+    ranges = scale_ranges()
+    return {
+        "registry_concepts": registry_concepts,
+        "source_codes": values_relation(
+            sorted(
+                {(r.concept_set, r.concept_code) for r in rows if r.vocabulary_id == "LOINC"}
+                - {(r.concept_set, "") for r in rows}
+            ),
+            ("concept_set", "concept_code"),
+        ),
+        "score_ranges": values_relation(
+            [
+                (f"{scale.lower()}_total", scale, lo, hi)
+                for scale, (lo, hi) in sorted(ranges.items())
+            ],
+            ("concept_set", "scale", "score_min", "score_max"),
+        ),
+        "biomarker_units": biomarker_units_relation(),
+    }
