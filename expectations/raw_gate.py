@@ -1,14 +1,25 @@
-"""Raw-table suites run inside `trd ingest`, before a dataset is committed (SPEC 7).
+"""Raw-table suites, run inside `trd ingest` before a dataset is committed (SPEC 7).
 
-PLACEHOLDER: the GX implementation replaces the body of `run_raw_checks`; the signature is the
-contract with `ingest/load.py`.
+Ingest stages a dataset in its own schema (same layout as `raw`) and calls `run_raw_checks`; any
+result that `blocks` rejects the load, and `CheckResult.message()` tells the user where and what
+to do. `trd check` runs the same suites on `raw`, one dataset at a time (`run_raw_suites`).
+
+The dataset's own PARAMCD map is read from `<schema>.dataset_parameters` when ingest staged it
+there; otherwise the range check uses the default map (seed `scale_parameters`).
 """
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Callable
 
+import duckdb
+from great_expectations.data_context import AbstractDataContext
+
+from expectations.gx_duckdb import ephemeral_context
 from expectations.results import CheckResult
+from expectations.runner import Scope, run_suites
+from expectations.suites import registry, trial
+from ingest.contracts import AUDIT_COLUMNS, Table, tables_for
 
 
 def run_raw_checks(
@@ -20,4 +31,57 @@ def run_raw_checks(
     and hold only this dataset's rows. Returns every check's result; the caller rejects the load
     when any result `blocks`.
     """
-    return []
+    return run_raw_suites(con, ephemeral_context(), Scope(schema, dataset_id), source)
+
+
+def run_raw_suites(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    scope: Scope,
+    source: str,
+    progress: Callable[[str, list[CheckResult]], None] | None = None,
+) -> list[CheckResult]:
+    """Run the trial or registry suites on one dataset's tables in `scope`."""
+    if source not in ("trial", "registry"):
+        raise ValueError(f"unknown source {source!r} (expected trial or registry)")
+    existing = _existing_tables(con, scope.schema)
+    relations = {
+        t.name: scope.relation(t.name) if t.name in existing else _empty_relation(t)
+        for t in tables_for(source)  # type: ignore[arg-type]
+    }
+    if source == "trial":
+        parameters = _dataset_parameters(con, scope, existing)
+        names = relations | trial.references(parameters)
+        suites = trial.suites()
+    else:
+        names = relations | registry.references(relations.__getitem__)
+        suites = registry.suites()
+    return run_suites(con, context, scope, suites, names, progress)
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [schema]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _empty_relation(table: Table) -> str:
+    """A relation with the table's columns and no rows, for a table the schema lacks."""
+    columns = ", ".join(
+        f"cast(null as {c.type}) as {c.name}" for c in table.loaded_columns + AUDIT_COLUMNS
+    )
+    return f"(select {columns} where false)"
+
+
+def _dataset_parameters(
+    con: duckdb.DuckDBPyConnection, scope: Scope, existing: set[str]
+) -> dict[str, str]:
+    """The dataset's own PARAMCD -> scale map, if the schema holds `dataset_parameters`."""
+    if "dataset_parameters" not in existing:
+        return {}
+    rows = con.execute(
+        f"select paramcd, scale from {scope.table('dataset_parameters')} where dataset_id = ?",
+        [scope.dataset_id],
+    ).fetchall()
+    return {str(p): str(s) for p, s in rows}

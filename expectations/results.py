@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from trd.errors import DataRejected, TrdError
+
 Severity = Literal["error", "warn"]
 Category = Literal["conformance", "completeness", "plausibility"]
 
@@ -38,3 +40,37 @@ class CheckResult:
     def blocks(self) -> bool:
         """An error-level failure blocks the load or the report (SPEC 7)."""
         return self.severity == "error" and not self.success
+
+    @property
+    def exception(self) -> str | None:
+        """GX's error when it could not evaluate the check (a failure, never a pass)."""
+        return self.extra.get("exception")
+
+    def message(self) -> str:
+        """One line for users: where, the rule broken, a few failing keys, and what to do.
+
+        'dataset X, file adqs.csv, column ady, rows 4, 17: ADY must not be null or 0
+        (S-001, S-007). Fix: ...'
+        """
+        return str(self.as_error())
+
+    def as_error(self) -> TrdError:
+        """This failure as the project's user-facing error (ingest raises it to reject a load)."""
+        rule = self.description
+        if self.exception:
+            rule += f" (could not be evaluated: {self.exception.splitlines()[0]})"
+        elif self.failing_keys:
+            shown = ", ".join(self.failing_keys[:5])
+            more = " ..." if len(self.failing_keys) > 5 or self.unexpected_count > 5 else ""
+            rule += f" ({shown}{more})"
+        return DataRejected(
+            rule=rule,
+            fix=self.fix,
+            dataset=self.dataset_id,
+            file=self.source_file,
+            column=self.column
+            if self.source_file or not self.column
+            else f"{self.table}.{self.column}",
+            rows=self.failing_rows,
+            n_rows=self.unexpected_count if self.failing_rows else None,
+        )

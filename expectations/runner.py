@@ -1,0 +1,253 @@
+"""Run table suites through GX inside DuckDB and turn GX's answers into `CheckResult`s.
+
+One table of one dataset is one GX batch, validated in at most two passes: column rules (GX's
+column expectations, result format SUMMARY with the failing rows' `_row_number` and keys) and
+`Rows` rules (GX's UnexpectedRowsExpectation; result format COMPLETE, the only one in which GX
+returns the failing rows, at most 200). GX computes everything in SQL (pushdown): no table is
+ever pulled into Python. A check GX could not evaluate is a failure that says so, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+from great_expectations.core.partitioners import PartitionerColumnValue
+from great_expectations.data_context import AbstractDataContext
+
+from expectations.checks import Check, HasColumns, HasType, Rows, TableSuite, to_expectation
+from expectations.gx_duckdb import add_connection_datasource
+from expectations.reference import literal
+from expectations.results import CheckResult
+
+MAX_ROWS_SHOWN = 20
+"""Failing rows and keys kept per check (messages show the first five)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the tables of one dataset are.
+
+    `partition_column` tells datasets apart in a shared schema (`_dataset_id` in raw,
+    `dataset_id` in marts); None when the schema holds one dataset only (ingest's staging).
+    `row_numbers`: the tables carry `_row_number` and `_source_file` (raw and staging).
+    """
+
+    schema: str
+    dataset_id: str
+    partition_column: str | None = None
+    row_numbers: bool = True
+
+    def table(self, name: str) -> str:
+        return f'"{self.schema}"."{name}"'
+
+    def relation(self, name: str) -> str:
+        """SQL for this dataset's rows of table `name`."""
+        if self.partition_column is None:
+            return self.table(name)
+        return (
+            f"(select * from {self.table(name)} "
+            f"where {self.partition_column} = {literal(self.dataset_id)})"
+        )
+
+
+@dataclass(frozen=True)
+class TableStats:
+    rows: int
+    source_file: str | None
+
+
+def table_stats(
+    con: duckdb.DuckDBPyConnection, scope: Scope, tables: Sequence[str]
+) -> dict[str, TableStats]:
+    """Row count (and source file) of each existing table that has rows for the dataset."""
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [scope.schema],
+        ).fetchall()
+    }
+    stats = {}
+    for name in tables:
+        if name not in existing:
+            continue
+        file = "min(_source_file)" if scope.row_numbers else "null"
+        rows, source_file = con.execute(
+            f"select count(*), {file} from {scope.relation(name)}"
+        ).fetchone()  # type: ignore[misc]
+        if rows:
+            stats[name] = TableStats(rows, source_file)
+    return stats
+
+
+def run_suites(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    scope: Scope,
+    suites: Sequence[TableSuite],
+    names: Mapping[str, str],
+    progress: Callable[[str, list[CheckResult]], None] | None = None,
+) -> list[CheckResult]:
+    """Validate every suite whose table has rows for the dataset; one result per check.
+
+    `names` fills the placeholders of `Rows` queries (other tables' relations, reference
+    lists). `progress` is called after each table with its results.
+    """
+    stats = table_stats(con, scope, [s.table for s in suites])
+    datasource = add_connection_datasource(context, con, name=f"{scope.schema}:{scope.dataset_id}")
+    results: list[CheckResult] = []
+    for suite in suites:
+        if suite.table not in stats:
+            continue
+        table_results = _run_table(context, datasource, scope, suite, names, stats[suite.table])
+        results += table_results
+        if progress:
+            progress(suite.table, table_results)
+    return results
+
+
+def _run_table(
+    context: AbstractDataContext,
+    datasource: Any,
+    scope: Scope,
+    suite: TableSuite,
+    names: Mapping[str, str],
+    stats: TableStats,
+) -> list[CheckResult]:
+    asset = datasource.add_table_asset(
+        name=suite.table, table_name=suite.table, schema_name=scope.schema
+    )
+    if scope.partition_column:
+        batch = asset.add_batch_definition(
+            "dataset",
+            partitioner=PartitionerColumnValue(column_name=scope.partition_column),
+            validate_partitioner=False,  # GX accepts only date columns here, yet runs any
+        )
+        parameters = {scope.partition_column: scope.dataset_id}
+    else:
+        batch = asset.add_batch_definition_whole_table("dataset")
+        parameters = None
+    index = (("_row_number",) if scope.row_numbers else ()) + suite.key_columns
+    passes = (
+        ("columns", [c for c in suite.checks if not isinstance(c.rule, Rows)], "SUMMARY"),
+        ("rows", [c for c in suite.checks if isinstance(c.rule, Rows)], "COMPLETE"),
+    )
+    results = []
+    for kind, checks, result_format in passes:
+        if not checks:
+            continue
+        name = f"{scope.schema}:{scope.dataset_id}:{suite.table}:{kind}"
+        gx_suite = context.suites.add(
+            gx.ExpectationSuite(name=name, expectations=[to_expectation(c, names) for c in checks])
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
+        )
+        validation = definition.run(
+            batch_parameters=parameters,
+            result_format={
+                "result_format": result_format,
+                "unexpected_index_column_names": list(index),
+                "partial_unexpected_count": MAX_ROWS_SHOWN,
+            },
+        )
+        by_id = {r.expectation_config.meta["check_id"]: r for r in validation.results}
+        results += [
+            _to_result(c, by_id.get(c.check_id), scope, suite.key_columns, stats) for c in checks
+        ]
+    return results
+
+
+def _to_result(
+    check: Check,
+    gx_result: Any,
+    scope: Scope,
+    key_columns: tuple[str, ...],
+    stats: TableStats,
+) -> CheckResult:
+    """Translate one GX expectation result; a missing or crashed one is a failure."""
+    base = {
+        "check_id": check.check_id,
+        "table": check.table,
+        "category": check.category,
+        "severity": check.severity,
+        "description": check.description,
+        "fix": check.fix,
+        "dataset_id": scope.dataset_id,
+        "column": check.column,
+        "source_file": stats.source_file,
+    }
+    if gx_result is None:
+        return CheckResult(**base, success=False, extra={"exception": "GX returned no result"})
+    exception = _exception_message(gx_result.exception_info)
+    if exception is not None:
+        return CheckResult(**base, success=False, extra={"exception": exception})
+    result = gx_result.result or {}
+    success = bool(gx_result.success)
+    match check.rule:
+        case Rows(per_row=per_row):
+            count = int(result.get("observed_value") or 0)
+            rows = result.get("details", {}).get("unexpected_rows", [])
+            return CheckResult(
+                **base,
+                success=success,
+                unexpected_count=count,
+                unexpected_percent=100.0 * count / stats.rows if per_row else None,
+                failing_keys=_first_unique(_row_key(r) for r in rows),
+                failing_rows=_first_unique(
+                    int(r["_row_number"]) for r in rows if "_row_number" in r
+                ),
+            )
+        case HasColumns(columns):
+            missing = sorted(set(columns) - set(result.get("observed_value") or []))
+            return CheckResult(
+                **base, success=success, unexpected_count=len(missing), failing_keys=tuple(missing)
+            )
+        case HasType():
+            observed = f"found {result.get('observed_value')}"
+            return CheckResult(
+                **base,
+                success=success,
+                unexpected_count=0 if success else 1,
+                failing_keys=() if success else (observed,),
+            )
+    index = result.get("partial_unexpected_index_list") or []
+    return CheckResult(
+        **base,
+        success=success,
+        unexpected_count=int(result.get("unexpected_count") or 0),
+        unexpected_percent=result.get("unexpected_percent"),
+        failing_keys=_first_unique("/".join(str(r.get(k)) for k in key_columns) for r in index),
+        failing_rows=_first_unique(int(r["_row_number"]) for r in index if "_row_number" in r),
+    )
+
+
+def _exception_message(info: Mapping[str, Any] | None) -> str | None:
+    """GX's error message if it could not evaluate the expectation, else None.
+
+    GX reports either one flat exception record or one record per metric it failed to compute.
+    """
+    records = [info] if info and "raised_exception" in info else list((info or {}).values())
+    for record in records:
+        if isinstance(record, Mapping) and record.get("raised_exception"):
+            return str(record.get("exception_message"))
+    return None
+
+
+def _row_key(row: Mapping[str, Any]) -> str:
+    key, detail = row.get("failing_key"), row.get("detail")
+    return f"{key}: {detail}" if detail is not None else str(key)
+
+
+def _first_unique(values: Iterable[Any]) -> tuple[Any, ...]:
+    seen: dict[Any, None] = {}
+    for v in values:
+        if v is not None:
+            seen.setdefault(v, None)
+        if len(seen) >= MAX_ROWS_SHOWN:
+            break
+    return tuple(seen)
