@@ -1,0 +1,106 @@
+"""The `dq` schema: one row per check run and one row per check, dataset and run (SPEC 7).
+
+Reports read it to show the data-quality status and to refuse publishing while the latest
+`check` run has an error-level failure (docs/architecture.md). Ingest may record its raw-gate
+runs here too (kind 'ingest') with `record_run`, inside its own load transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import great_expectations as gx
+
+from expectations.results import CheckResult
+
+FAILING_KEYS_SHOWN = 10
+
+DQ_DDL: tuple[str, ...] = (
+    "create schema if not exists dq",
+    """create table if not exists dq.runs (
+        run_id varchar primary key,
+        kind varchar not null,            -- ingest | check
+        started_at timestamp not null,
+        finished_at timestamp not null,
+        n_checks integer not null,
+        n_failed_error integer not null,
+        n_failed_warn integer not null,
+        gx_version varchar not null
+    )""",
+    """create table if not exists dq.check_results (
+        run_id varchar not null,
+        dataset_id varchar,               -- null for checks of no single dataset
+        table_name varchar not null,      -- raw table (adqs) or marts.<table>
+        check_id varchar not null,
+        column_name varchar,
+        category varchar not null,        -- conformance | completeness | plausibility
+        severity varchar not null,        -- error | warn
+        success boolean not null,
+        unexpected_count bigint,
+        unexpected_percent double,
+        failing_keys varchar,             -- a few keys of failing rows, '; '-separated
+        description varchar not null,     -- the rule, in words
+        fix varchar not null              -- what to do when it fails
+    )""",
+)
+
+
+def create_dq_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `dq.runs` and `dq.check_results` (idempotent)."""
+    for ddl in DQ_DDL:
+        con.execute(ddl)
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    results: Sequence[CheckResult],
+    started_at: datetime,
+    finished_at: datetime,
+) -> str:
+    """Append one run and its results; returns the new run_id.
+
+    The caller owns the transaction (ingest records its run with the load it belongs to).
+    """
+    run_id = str(uuid.uuid4())
+    create_dq_schema(con)
+    rows = [
+        (
+            run_id,
+            r.dataset_id,
+            r.table,
+            r.check_id,
+            r.column,
+            r.category,
+            r.severity,
+            r.success,
+            r.unexpected_count,
+            r.unexpected_percent,
+            "; ".join(r.failing_keys[:FAILING_KEYS_SHOWN]) or None,
+            r.description,
+            r.fix,
+        )
+        for r in results
+    ]
+    failed = [r for r in results if not r.success]
+    con.execute(
+        "insert into dq.runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            kind,
+            started_at,
+            finished_at,
+            len(results),
+            sum(r.severity == "error" for r in failed),
+            sum(r.severity == "warn" for r in failed),
+            gx.__version__,
+        ],
+    )
+    if rows:
+        con.executemany(
+            "insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    return run_id
