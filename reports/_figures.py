@@ -1,0 +1,172 @@
+"""The stakeholder report's two charts: the forest plot and the percent-change time course.
+
+Both take rows of reporting views that are already suppressed; a hidden estimate (null) is not
+drawn. Colours per treatment class come from `_common.CLASS_STYLE`, the same as in the tables.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import _common as rc
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+
+
+def _row_label(row: dict[str, Any]) -> str:
+    scale = rc.SCALE_LABEL.get(row["scale"], row["scale"])
+    return (
+        f"{row['dataset_id']} · {scale} · {row['timepoint']}\n"
+        f"{rc.class_label(row['treatment_class'])} vs {rc.class_label(row['reference_class'])}"
+    )
+
+
+def forest(rows: list[dict[str, Any]], outcome: str) -> plt.Figure:
+    """Risk difference (percentage points) and risk ratio (log scale) with 95% CIs, one row per
+    comparison, top to bottom in the order given."""
+    n = len(rows)
+    fig, (ax_rd, ax_rr) = plt.subplots(
+        1, 2, figsize=(10, 1.2 + 0.55 * n), sharey=True, gridspec_kw={"wspace": 0.08}
+    )
+    ys = list(range(n, 0, -1))
+    for y, row in zip(ys, rows, strict=True):
+        colour = rc.class_colour(row["treatment_class"])
+        rd = [
+            100 * row[k]
+            for k in ("risk_difference", "risk_difference_ci_low", "risk_difference_ci_high")
+        ]
+        ax_rd.plot(rd[1:], [y, y], color=colour, linewidth=2)
+        ax_rd.plot(rd[0], y, "s", color=colour, markersize=7)
+        if row["risk_ratio"] is not None and row["risk_ratio_ci_low"] is not None:
+            ax_rr.plot(
+                [row["risk_ratio_ci_low"], row["risk_ratio_ci_high"]],
+                [y, y],
+                color=colour,
+                linewidth=2,
+            )
+            ax_rr.plot(row["risk_ratio"], y, "s", color=colour, markersize=7)
+        else:
+            ax_rr.text(
+                1,
+                y,
+                "not estimable (a count is 0)",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#6b7280",
+            )
+    ax_rd.axvline(0, color="#111827", linewidth=1)
+    ax_rr.axvline(1, color="#111827", linewidth=1)
+    ax_rr.set_xscale("log")
+    _log_ticks(ax_rr, rows)
+    ax_rd.set_yticks(ys, [_row_label(r) for r in rows], fontsize=8.5)
+    ax_rd.set_ylim(0.4, n + 0.6)
+    ax_rd.set_xlabel("Risk difference, percentage points (95% CI)")
+    ax_rr.set_xlabel("Risk ratio, log scale (95% CI)")
+    ax_rd.set_title(f"{outcome.capitalize()}: risk difference", loc="left")
+    ax_rr.set_title(f"{outcome.capitalize()}: risk ratio", loc="left")
+    for ax in (ax_rd, ax_rr):
+        rc.style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+    ax_rd.text(
+        0.01,
+        -0.09 - 0.3 / max(n, 1),
+        "← favours reference",
+        transform=ax_rd.transAxes,
+        fontsize=8,
+        color="#6b7280",
+        ha="left",
+        va="top",
+    )
+    ax_rd.text(
+        0.99,
+        -0.09 - 0.3 / max(n, 1),
+        "favours class →",
+        transform=ax_rd.transAxes,
+        fontsize=8,
+        color="#6b7280",
+        ha="right",
+        va="top",
+    )
+    return fig
+
+
+def _log_ticks(ax: plt.Axes, rows: list[dict[str, Any]]) -> None:
+    """Readable ticks (0.25, 0.5, 1, 2, 4 ...) on the risk-ratio axis instead of 10^k."""
+    bounds = [
+        r[k]
+        for r in rows
+        for k in ("risk_ratio_ci_low", "risk_ratio_ci_high")
+        if r[k] is not None and r[k] > 0
+    ]
+    low, high = (min(bounds + [0.5]), max(bounds + [2.0]))
+    ticks = [2.0**k for k in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlim(ticks[0] / 1.15, ticks[-1] * 1.15)
+
+
+def timecourse(rows: list[dict[str, Any]], timepoints: list[tuple[int, str]]) -> plt.Figure:
+    """Mean percent change from baseline by class over the timepoints, one panel per dataset and
+    scale; 95% CIs as error bars when the view has them. Timepoints are evenly spaced (not to
+    scale in days) so that H24 and D7, where a rapid effect shows, are readable."""
+    panels = sorted({(r["dataset_id"], r["scale"]) for r in rows})
+    ncols = 2 if len(panels) > 1 else 1
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False, sharey=True
+    )
+    position = {tp: i for i, (_, tp) in enumerate(timepoints)}
+    classes: dict[str, None] = {}
+    for ax, (dataset_id, scale) in zip(axes.flat, panels, strict=False):
+        mine = [r for r in rows if (r["dataset_id"], r["scale"]) == (dataset_id, scale)]
+        for cls in sorted(
+            {r["treatment_class"] for r in mine},
+            key=lambda c: min(r["class_order"] or 99 for r in mine if r["treatment_class"] == c),
+        ):
+            classes[cls] = None
+            points = sorted(
+                (position[r["timepoint"]], r)
+                for r in mine
+                if r["treatment_class"] == cls and r["mean_pct_change"] is not None
+            )
+            xs = [x for x, _ in points]
+            ys = [r["mean_pct_change"] for _, r in points]
+            colour = rc.class_colour(cls)
+            ax.plot(xs, ys, "-o", color=colour, linewidth=2, markersize=5)
+            lows = [r.get("ci_low") for _, r in points]
+            if all(v is not None for v in lows) and points:
+                highs = [r["ci_high"] for _, r in points]
+                err = [
+                    [y - lo for y, lo in zip(ys, lows, strict=True)],
+                    [hi - y for y, hi in zip(ys, highs, strict=True)],
+                ]
+                ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=colour, capsize=3, alpha=0.8)
+        ax.axhline(0, color="#111827", linewidth=1)
+        ax.axhline(-50, color="#9ca3af", linewidth=1, linestyle="--")
+        ax.set_xticks(range(len(timepoints)), [tp for _, tp in timepoints])
+        ax.set_xlim(-0.4, len(timepoints) - 0.6)
+        ax.set_title(f"{dataset_id} · {rc.SCALE_LABEL.get(scale, scale)}", loc="left")
+        ax.set_ylabel("Mean % change from baseline")
+        rc.style_axes(ax)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    handles = [
+        Line2D([0], [0], color=rc.class_colour(c), marker="o", linewidth=2, label=rc.class_label(c))
+        for c in classes
+    ]
+    handles.append(
+        Line2D(
+            [0], [0], color="#9ca3af", linestyle="--", label="50% reduction (response threshold)"
+        )
+    )
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(len(handles), 4),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.02),
+    )
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -1,0 +1,422 @@
+"""Sections of the report pages, as HTML strings built from the reporting views and dq tables.
+
+Each function reads what it needs through `_common.query` and returns HTML for `_common.show`,
+so a page is a sequence of headings and one-line cells. Counts are printed only through the
+views' `*_display` columns or `_common.count_text`, which apply the small-cell rule.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+import _common as rc
+import polars as pl
+import yaml
+from _common import Col
+
+
+def _dataset_titles() -> dict[str, str]:
+    if not rc.has_table("raw", "datasets"):
+        return {}
+    rows = rc.query("select dataset_id, title from raw.datasets")
+    return {r["dataset_id"]: r["title"] or "" for r in rc.rows_of(rows)}
+
+
+def _dataset_heading(row: dict[str, Any], titles: dict[str, str], extra: str = "") -> str:
+    title = titles.get(row["dataset_id"], "")
+    parts = [
+        f"<b>{html.escape(row['dataset_id'])}</b>",
+        html.escape(row.get("source") or ""),
+        html.escape(title),
+        extra,
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def details(summary: str, body: str) -> str:
+    """A collapsed block (HTML `<details>`): long tables stay one click away."""
+    return f'<details class="more"><summary>{html.escape(summary)}</summary>{body}</details>'
+
+
+# ---- index: summary --------------------------------------------------------------------------
+
+
+def _latest_check_run() -> dict[str, Any] | None:
+    if not rc.has_table("dq", "runs"):
+        return None
+    runs = rc.query(
+        "select * from dq.runs where kind = 'check' order by started_at desc, run_id desc limit 1"
+    )
+    return runs.to_dicts()[0] if runs.height else None
+
+
+def _dq_state() -> tuple[str, str]:
+    """('passed' | 'failed' | 'not run', words) for the latest check run."""
+    run = _latest_check_run()
+    if run is None:
+        return "not run", "No data-quality run recorded"
+    failed = rc.query(
+        "select count(*) as k from dq.check_results "
+        "where run_id = ? and severity = 'error' and not success",
+        [run["run_id"]],
+    )["k"][0]
+    if failed or (run.get("n_failed_error") or 0) > 0:
+        return "failed", "Error-level checks failed"
+    return "passed", "No error-level failure"
+
+
+def summary_cards(rates: Any) -> str:
+    """Four headline facts; no person counts (a total minus shown cells could reveal a hidden
+    one)."""
+    datasets = (
+        rc.query("select source, count(*) as k from raw.datasets group by source order by source")
+        if rc.has_table("raw", "datasets")
+        else None
+    )
+    by_source = (
+        ", ".join(f"{r['k']} {r['source']}" for r in rc.rows_of(datasets))
+        if (datasets is not None and datasets.height)
+        else "none loaded"
+    )
+    n_datasets = int(datasets["k"].sum()) if datasets is not None and datasets.height else 0
+    classes = sorted(set(rates["treatment_class"].to_list())) if rates.height else []
+    state, words = _dq_state()
+    cards = [
+        ("Datasets", f"{n_datasets}", by_source),
+        (
+            "Treatment classes",
+            f"{len(classes)}",
+            ", ".join(rc.class_label(c) for c in classes) or "no eligible episodes",
+        ),
+        ("Data quality", state.capitalize(), words),
+        ("Rendered", datetime.now().strftime("%Y-%m-%d"), datetime.now().strftime("%H:%M")),
+    ]
+    body = "".join(
+        f'<div class="card {("dq-" + state.replace(" ", "-")) if label == "Data quality" else ""}">'
+        f'<div class="card-label">{label}</div><div class="card-value">{html.escape(value)}</div>'
+        f'<div class="card-note">{html.escape(note)}</div></div>'
+        for label, value, note in cards
+    )
+    return f'<div class="cards">{body}</div>'
+
+
+# ---- index: rates ----------------------------------------------------------------------------
+
+
+def rates_table(rows: list[dict[str, Any]], with_analysis: bool, caption: str) -> str:
+    """Table 1 (primary analysis) or Table 2 (every analysis), grouped by dataset and scale."""
+    titles = _dataset_titles()
+    if with_analysis:
+        order = {"oc": 0, "nri": 1, "locf": 2}
+        rows = sorted(
+            rows,
+            key=lambda r: (
+                r["dataset_id"],
+                r["scale"],
+                order.get(r["analysis"], 9),
+                r["timepoint_order"] or 99,
+                r["class_order"] or 99,
+            ),
+        )
+    previous: tuple | None = None
+    for row in rows:
+        key = (
+            row["dataset_id"],
+            row["scale"],
+            row["analysis"] if with_analysis else "",
+            row["timepoint"],
+        )
+        row["_first_of_timepoint"] = key != previous
+        previous = key
+
+    def group(row: dict[str, Any]) -> str:
+        scale = rc.SCALE_LABEL.get(row["scale"], row["scale"])
+        extra = html.escape(scale)
+        if with_analysis:
+            star = " ★" if row["is_primary"] else ""
+            extra += f" · {rc.ANALYSIS_LABEL.get(row['analysis'], row['analysis'])}{star}"
+        else:
+            extra += f" · {rc.ANALYSIS_LABEL.get(row['analysis'], row['analysis'])}"
+        return _dataset_heading(row, titles, extra)
+
+    cols = [
+        Col("Timepoint", lambda r: html.escape(r["timepoint"]) if r["_first_of_timepoint"] else ""),
+        Col("Treatment class", lambda r: rc.class_cell(r["treatment_class"])),
+        Col("n", lambda r: rc.shown(r["n_display"]), numeric=True),
+        Col("Responders", lambda r: rc.shown(r["n_responders_display"]), numeric=True),
+        Col(
+            "Response, % (95% CI)",
+            lambda r: rc.rate_ci(r["response_rate"], r["response_ci_low"], r["response_ci_high"]),
+            numeric=True,
+        ),
+        Col("Remitters", lambda r: rc.shown(r["n_remitters_display"]), numeric=True),
+        Col(
+            "Remission, % (95% CI)",
+            lambda r: rc.rate_ci(
+                r["remission_rate"], r["remission_ci_low"], r["remission_ci_high"]
+            ),
+            numeric=True,
+        ),
+    ]
+    notes = (
+        "n: episodes in the analysis' denominator (observed cases: baseline and a value at the "
+        "timepoint; non-responder imputation: every episode with a baseline, missing counted as "
+        "failure; last observation carried forward: baseline and an observed or carried value). "
+        "CI: Wilson score 95% confidence interval. " + rc.suppression_note()
+    )
+    return rc.table(rows, cols, caption, group_by=group, notes=notes)
+
+
+# ---- index: cohort ---------------------------------------------------------------------------
+
+
+def cohort_table(rows: list[dict[str, Any]]) -> str:
+    titles = _dataset_titles()
+
+    def female(r: dict[str, Any]) -> str:
+        shown = rc.shown(r["n_female_display"])
+        return shown if r["female_share"] is None else f"{shown} ({rc.pct(r['female_share'])})"
+
+    def age(r: dict[str, Any]) -> str:
+        if r["age_mean"] is None:
+            return "–"
+        sd = "" if r["age_sd"] is None else f" ({r['age_sd']:.1f})"
+        return f"{r['age_mean']:.1f}{sd}"
+
+    cols = [
+        Col("Treatment class", lambda r: rc.class_cell(r["treatment_class"])),
+        Col("Episodes", lambda r: rc.shown(r["n_episodes_display"]), numeric=True),
+        Col("TRD episodes", lambda r: rc.shown(r["n_trd_display"]), numeric=True),
+        Col("Female, n (%)", female, numeric=True),
+        Col("Age, mean (SD)", age, numeric=True),
+    ]
+    return rc.table(
+        rows,
+        cols,
+        "Table 3. Episodes by dataset and treatment class. A registry episode is a patient's "
+        "first qualifying treatment of a class (all are TRD by construction); a trial episode "
+        "is a subject of the safety population in a mapped arm.",
+        group_by=lambda r: _dataset_heading(r, titles),
+        notes="Age is top-coded at 90. " + rc.suppression_note(),
+    )
+
+
+def attrition_table(rows: list[dict[str, Any]]) -> str:
+    titles = _dataset_titles()
+    cols = [
+        Col("Step", lambda r: str(r["step_order"]), numeric=True),
+        Col("Who remains", rc.text("description")),
+        Col("Remaining", lambda r: rc.shown(r["n_remaining_display"]), numeric=True),
+        Col("Excluded", lambda r: rc.shown(r["n_excluded_display"]), numeric=True),
+    ]
+    return rc.table(
+        rows,
+        cols,
+        "Table 4. Cohort attrition: how each dataset's patients narrow down to the episodes "
+        "behind the rates.",
+        group_by=lambda r: _dataset_heading(r, titles),
+        notes=(
+            "A small exclusion also hides the counts after it until the hidden exclusions add "
+            f"up to at least {rc.threshold()}, so that no step's count can be worked out from "
+            "its neighbours. " + rc.suppression_note()
+        ),
+    )
+
+
+# ---- data quality ----------------------------------------------------------------------------
+
+
+def dq_status(link: bool = True) -> str:
+    """The latest check run: state, when, and checks counted by severity and result."""
+    run = _latest_check_run()
+    if run is None:
+        return rc.notice(
+            "No data-quality run recorded",
+            "Run <code>trd check</code> to validate the warehouse; the report is published only "
+            "when no error-level check fails.",
+            "warn",
+        )
+    counts = rc.query(
+        "select severity, "
+        "count(*) filter (where success) as passed, "
+        "count(*) filter (where not success) as failed "
+        "from dq.check_results where run_id = ? group by severity order by severity",
+        [run["run_id"]],
+    )
+    state, words = _dq_state()
+    cols = [
+        Col("Severity", lambda r: html.escape(r["severity"])),
+        Col("Checks passed", lambda r: f"{r['passed']:,}", numeric=True),
+        Col("Checks failed", lambda r: _failed_badge(r["failed"], r["severity"]), numeric=True),
+    ]
+    when = html.escape(str(run.get("finished_at") or run.get("started_at"))[:19])
+    gx = html.escape(str(run.get("gx_version") or "?"))
+    head = (
+        f'<p class="dq-line dq-{state.replace(" ", "-")}"><span class="badge">{state}</span> '
+        f"{words}. Latest check run <code>{html.escape(str(run['run_id']))}</code>, finished "
+        f"{when}, Great Expectations {gx}."
+        + (
+            ' Every check is listed on the <a href="data-quality.html">data-quality page</a>.'
+            if link
+            else ""
+        )
+        + "</p>"
+    )
+    return head + rc.table(
+        rc.rows_of(counts),
+        cols,
+        "Checks of the latest run by severity and result. Error-level failures block "
+        "publication; warnings are reported.",
+    )
+
+
+def _failed_badge(k: int, severity: str) -> str:
+    if not k:
+        return "0"
+    kind = "fail" if severity == "error" else "warn"
+    return f'<span class="pill {kind}">{k:,}</span>'
+
+
+def dq_checks_table() -> str:
+    """Every check of the latest run: failures first, errors before warnings."""
+    run = _latest_check_run()
+    if run is None:
+        return dq_status(link=False)
+    checks = rc.query(
+        "select * from dq.check_results where run_id = ? "
+        "order by success, case severity when 'error' then 0 else 1 end, dataset_id, "
+        "table_name, check_id, column_name",
+        [run["run_id"]],
+    )
+
+    def result(r: dict[str, Any]) -> str:
+        if r["success"]:
+            return '<span class="pill pass">pass</span>'
+        return f'<span class="pill {"fail" if r["severity"] == "error" else "warn"}">fail</span>'
+
+    def unexpected_pct(r: dict[str, Any]) -> str:
+        k = r["unexpected_count"]
+        if r["unexpected_percent"] is None or (k is not None and 1 <= k < rc.threshold()):
+            return "–"
+        return f"{r['unexpected_percent']:.2f}%"
+
+    def where(r: dict[str, Any]) -> str:
+        parts = [r["dataset_id"], r["table_name"], r["column_name"]]
+        return " · ".join(html.escape(str(p)) for p in parts if p)
+
+    def check(r: dict[str, Any]) -> str:
+        return (
+            f"{html.escape(r['description'] or '')}<br>"
+            f'<code class="check-id">{html.escape(r["check_id"])}</code>'
+        )
+
+    cols = [
+        Col("Result", result),
+        Col("Severity", rc.text("severity")),
+        Col("Category", rc.text("category")),
+        Col("Dataset · table · column", where),
+        Col("Check", check),
+        Col("Unexpected", lambda r: rc.count_text(r["unexpected_count"]), numeric=True),
+        Col("Unexpected %", unexpected_pct, numeric=True),
+    ]
+    return rc.table(
+        rc.rows_of(checks),
+        cols,
+        f"Every check of run <code>{html.escape(str(run['run_id']))}</code> "
+        f"({checks.height:,} checks).",
+        notes=(
+            "Unexpected: records that break the rule. Counts from 1 to "
+            f"{rc.threshold() - 1} read &lt;{rc.threshold()} and their percentage is hidden, as "
+            "everywhere in these reports; the keys of failing records are never shown here "
+            "(they are in the Great Expectations Data Docs and the CLI output for data stewards)."
+        ),
+    )
+
+
+# ---- provenance ------------------------------------------------------------------------------
+
+
+def provenance() -> str:
+    """Datasets, their files with sha256 and load times, the code version and tool versions."""
+    parts: list[str] = []
+    if rc.has_table("raw", "datasets") and rc.has_table("raw", "load_audit"):
+        files = rc.query(
+            "select d.dataset_id, d.source, d.title, d.config_sha256, d.loaded_at, "
+            "a.file, a.sha256, a.rows, a.finished_at "
+            "from raw.datasets d left join raw.load_audit a "
+            "on a.load_id = d._load_id and a.dataset_id = d.dataset_id "
+            "and a.status = 'loaded' and a.file is not null "
+            "order by d.dataset_id, a.file"
+        )
+        titles = _dataset_titles()
+        cols = [
+            Col("File", lambda r: html.escape(r["file"] or "–")),
+            Col(
+                "SHA-256", lambda r: f'<code class="hash">{html.escape(r["sha256"] or "–")}</code>'
+            ),
+            Col("Rows", lambda r: rc.count_text(r["rows"]), numeric=True),
+            Col("Loaded", lambda r: html.escape(str(r["finished_at"] or r["loaded_at"])[:19])),
+        ]
+        parts.append(
+            rc.table(
+                rc.rows_of(files),
+                cols,
+                "Table 5. Loaded datasets and files, with the SHA-256 of each file as loaded.",
+                group_by=lambda r: _dataset_heading(
+                    r,
+                    titles,
+                    f'dataset.yml <code class="hash">{html.escape(r["config_sha256"][:12])}</code>',
+                ),
+                notes="Row counts follow the small-cell rule too. " + rc.suppression_note(),
+            )
+        )
+    else:
+        parts.append(
+            rc.notice("No dataset loaded", "Run <code>trd ingest DIR</code> first.", "warn")
+        )
+    versions = rc.tool_versions()
+    code = [
+        ("Code version (git commit)", f"<code>{html.escape(rc.git_commit())}</code>"),
+        ("Rendered at", datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+        ("Small-cell threshold", f"counts 1–{rc.threshold() - 1} shown as &lt;{rc.threshold()}"),
+    ]
+    code += [(name, f"<code>{html.escape(v)}</code>") for name, v in versions.items()]
+    rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in code)
+    parts.append(f'<table class="kv"><tbody>{rows}</tbody></table>')
+    return "".join(parts)
+
+
+# ---- methods ---------------------------------------------------------------------------------
+
+
+def reference(name: str) -> list[dict[str, Any]]:
+    """A reference seed as the warehouse holds it (`reference.<name>`), else the repo's CSV:
+    the methods page then describes the code lists that were actually used."""
+    if rc.connection_available() and rc.has_table("reference", name):
+        return rc.rows_of(rc.query(f'select * from reference."{name}"'))
+    path = rc.REPO_ROOT / "seeds" / f"{name}.csv"
+    if not path.exists():
+        return []
+    return pl.read_csv(path, infer_schema=False).to_dicts()
+
+
+def dbt_vars() -> dict[str, Any]:
+    """Derivation parameters from dbt_project.yml `vars` (the one place they are set)."""
+    project = yaml.safe_load((rc.REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return dict(project.get("vars") or {})
+
+
+def plain_table(
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str]],
+    caption: str,
+    group_key: str | None = None,
+) -> str:
+    """A reference table: (field, header) pairs, optionally grouped by one field."""
+    if not rows:
+        return rc.notice(caption, "Not available in this checkout or warehouse.", "warn")
+    cols = [Col(header, rc.text(key)) for key, header in columns]
+    group = (lambda r: f"<b>{html.escape(str(r[group_key]))}</b>") if group_key else None
+    return rc.table(rows, cols, caption, group_by=group)

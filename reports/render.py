@@ -1,0 +1,374 @@
+"""`trd report`: publish gate, then render the Quarto project in this folder to HTML (SPEC 9).
+
+Enters: a warehouse with `reporting.*` views (dbt), `dq.*` results (`trd check`) and the
+provenance tables of `raw`. Leaves: `index.html`, `data-quality.html` and `methods.html`,
+self-contained (no network needed to view), in `reports/_site/` unless told otherwise.
+
+The gate comes first: a report is not published while the latest `check` run has an error-level
+failure, nor before any check ran, unless `allow_failed_checks`, which stamps a red banner on
+every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
+files are parsed here, executed with nbclient and exported with nbconvert and our own template
+(`_nbconvert/trd`), which inlines the stylesheet and loads no script.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import nbformat
+import yaml
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+from trd.errors import ConfigError, DataRejected, TrdError
+from trd.settings import SMALL_CELL_THRESHOLD
+
+REPORTS_DIR = Path(__file__).resolve().parent
+PAGES = ("index", "data-quality", "methods")
+DEFAULT_OUT = REPORTS_DIR / "_site"
+CELL_TIMEOUT_S = 300
+
+
+# ---- publish gate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the gate decided: None means publish as is; else the banner to stamp on every page."""
+
+    banner: str | None = None
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _latest_check_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _has_table(con, "dq", "runs"):
+        return None
+    row = con.execute(
+        "select run_id from dq.runs where kind = 'check' "
+        "order by started_at desc, run_id desc limit 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _error_failures(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """'check_id (dataset D, table T, column C, N unexpected)' for each error-level failure."""
+    rows = con.execute(
+        "select check_id, dataset_id, table_name, column_name, unexpected_count "
+        "from dq.check_results where run_id = ? and severity = 'error' and not success "
+        "order by dataset_id, table_name, check_id",
+        [run_id],
+    ).fetchall()
+    failures = []
+    for check_id, dataset, table, column, unexpected in rows:
+        where = [
+            f"dataset {dataset}" if dataset else None,
+            f"table {table}" if table else None,
+            f"column {column}" if column else None,
+            f"{unexpected} unexpected" if unexpected is not None else None,
+        ]
+        failures.append(f"{check_id} ({', '.join(w for w in where if w)})")
+    if not failures:
+        counted = con.execute(
+            "select coalesce(n_failed_error, 0) from dq.runs where run_id = ?", [run_id]
+        ).fetchone()
+        if counted and counted[0]:
+            failures.append(f"{counted[0]} error-level check(s) counted in dq.runs")
+    return failures
+
+
+def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> Gate:
+    """Refuse to publish while an error-level check fails or no check ran (SPEC 7 and 9)."""
+    run_id = _latest_check_run(con)
+    if run_id is None:
+        if allow_failed_checks:
+            return Gate(
+                "NOT VALIDATED: no data-quality check has run on this warehouse. "
+                "Rendered with --allow-failed-checks; do not publish."
+            )
+        raise DataRejected(
+            rule="no data-quality run is recorded in this warehouse (dq.runs has no 'check' "
+            "run), so the report cannot be published",
+            fix="run `trd check` first, then `trd report` "
+            "(or pass --allow-failed-checks for a draft marked as not validated)",
+        )
+    failures = _error_failures(con, run_id)
+    if not failures:
+        return Gate()
+    listed = "; ".join(failures[:10]) + ("; ..." if len(failures) > 10 else "")
+    if allow_failed_checks:
+        return Gate(
+            f"NOT FOR PUBLICATION: {len(failures)} error-level data-quality check(s) "
+            f"failed in run {run_id}: {listed}. Rendered with --allow-failed-checks."
+        )
+    raise DataRejected(
+        rule=f"the latest data-quality run {run_id} has {len(failures)} error-level "
+        f"failure(s): {listed}; a report is not published while an error-level check fails",
+        fix="correct the data (or the models) named above, then run `trd ingest`/`trd build` "
+        "as needed and `trd check` again; or pass --allow-failed-checks for a draft with a "
+        "warning banner on every page",
+    )
+
+
+def _threshold(con: duckdb.DuckDBPyConnection) -> int:
+    """The threshold the reporting views were built with (dbt --vars may have changed it)."""
+    if _has_table(con, "reporting", "suppression_policy"):
+        row = con.execute(
+            "select small_cell_threshold from reporting.suppression_policy"
+        ).fetchone()
+        if row:
+            return int(row[0])
+    return SMALL_CELL_THRESHOLD
+
+
+# ---- the .qmd format (the part of it our pages use) ------------------------------------------
+
+
+@dataclass
+class QmdCell:
+    kind: str
+    """'markdown' or 'code'."""
+    source: str
+    options: dict[str, object] = field(default_factory=dict)
+    """`#| key: value` lines at the top of a code cell."""
+
+
+_FENCE_OPEN = re.compile(r"^```\{python[^}]*\}\s*$")
+_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
+
+
+def parse_qmd(text: str) -> tuple[dict[str, object], list[QmdCell]]:
+    """Front matter, then markdown and ```{python} cells in order, with their `#|` options."""
+    front: dict[str, object] = {}
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        front = yaml.safe_load("\n".join(lines[1:end])) or {}
+        lines = lines[end + 1 :]
+    cells: list[QmdCell] = []
+    markdown: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _FENCE_OPEN.match(lines[i]):
+            _flush_markdown(markdown, cells)
+            j = next(k for k in range(i + 1, len(lines)) if lines[k].strip() == "```")
+            cells.append(_code_cell(lines[i + 1 : j]))
+            i = j + 1
+            continue
+        markdown.append(lines[i])
+        i += 1
+    _flush_markdown(markdown, cells)
+    return front, cells
+
+
+def _flush_markdown(buffer: list[str], cells: list[QmdCell]) -> None:
+    if "\n".join(buffer).strip():
+        cells.append(QmdCell("markdown", "\n".join(buffer).strip("\n")))
+    buffer.clear()
+
+
+def _code_cell(body: list[str]) -> QmdCell:
+    options: dict[str, object] = {}
+    k = 0
+    while k < len(body) and (m := _OPTION.match(body[k])):
+        options[m.group(1)] = yaml.safe_load(m.group(2))
+        k += 1
+    return QmdCell("code", "\n".join(body[k:]), options)
+
+
+def to_notebook(front: Mapping[str, object], cells: list[QmdCell]) -> nbformat.NotebookNode:
+    """An nbformat v4 notebook; `include: false` cells still run but show nothing."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["title"] = str(front.get("title", ""))
+    for cell in cells:
+        if cell.kind == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(cell.source))
+        else:
+            code = nbformat.v4.new_code_cell(cell.source)
+            code.metadata["trd_options"] = dict(cell.options)
+            nb.cells.append(code)
+    return nb
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        TRD_WAREHOUSE=str(warehouse),
+        TRD_SMALL_CELL_THRESHOLD=str(threshold),
+        MPLBACKEND="Agg",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    return env
+
+
+def _execute(nb: nbformat.NotebookNode, page: str, env: dict[str, str]) -> None:
+    """Run every cell in a fresh python3 kernel, cwd = reports/ (so `import _common` works)."""
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
+        # quiet the kernel's own log (e.g. its TCP-transport notice): only cell errors matter
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        resources={"metadata": {"path": str(REPORTS_DIR)}},
+    )
+    try:
+        client.execute(env=env)
+    except CellExecutionError as err:
+        raise TrdError(
+            rule=f"report page {page}.qmd failed while rendering: {_last_line(str(err))}",
+            fix="this is a bug in the report or a warehouse built by another version; run "
+            "`trd build` and try again, and report the message if it persists",
+        ) from err
+
+
+def _last_line(message: str) -> str:
+    lines = [ln for ln in message.strip().splitlines() if ln.strip()]
+    return re.sub(r"\x1b\[[0-9;]*m", "", lines[-1]) if lines else message
+
+
+def _visible_outputs(nb: nbformat.NotebookNode, page: str) -> None:
+    """Apply `#| output: false` / `include: false`; stderr (warnings) goes to our console, not
+    into the page."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        options = cell.metadata.get("trd_options", {})
+        for out in cell.outputs:
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                print(f"trd report: {page}.qmd: {out.get('text', '').strip()}", file=sys.stderr)
+        if options.get("include") is False or options.get("output") is False:
+            cell.outputs = []
+        else:
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+
+
+def _export(nb: nbformat.NotebookNode, page: str, front: Mapping[str, object]) -> str:
+    exporter = HTMLExporter(
+        template_name="trd",
+        extra_template_basedirs=[str(REPORTS_DIR / "_nbconvert")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {
+        "trd": {
+            "title": str(front.get("title", page)),
+            "subtitle": str(front.get("subtitle", "") or ""),
+            "page": page,
+            "css": (REPORTS_DIR / "styles.css").read_text(encoding="utf-8"),
+            "nav": (REPORTS_DIR / "_nav.html").read_text(encoding="utf-8"),
+        }
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def render_page_fallback(page: str, out: Path, env: dict[str, str]) -> Path:
+    """One `.qmd` -> notebook -> executed -> self-contained HTML, without Quarto."""
+    front, cells = parse_qmd((REPORTS_DIR / f"{page}.qmd").read_text(encoding="utf-8"))
+    nb = to_notebook(front, cells)
+    _execute(nb, page, env)
+    _visible_outputs(nb, page)
+    target = out / f"{page}.html"
+    target.write_text(_export(nb, page, front), encoding="utf-8")
+    return target
+
+
+def _render_quarto(quarto: str, out: Path, env: dict[str, str]) -> list[Path]:
+    result = subprocess.run(
+        [quarto, "render", str(REPORTS_DIR), "--output-dir", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise TrdError(
+            rule=f"quarto render failed: {_last_line(result.stderr or result.stdout)}",
+            fix="read quarto's message above; set TRD_NO_QUARTO=1 to use the built-in renderer",
+        )
+    return [out / f"{page}.html" for page in PAGES]
+
+
+def stamp_banner(page: Path, message: str) -> None:
+    """Put a red, unmissable banner at the top of a rendered page (any renderer)."""
+    banner = (
+        '<div class="trd-banner" role="alert" style="background:#b91c1c;color:#ffffff;'
+        "padding:0.8rem 2rem;font-weight:700;font-size:1rem;line-height:1.4;"
+        'border-bottom:4px solid #7f1d1d;">'
+        f"{html.escape(message)}</div>"
+    )
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, text, count=1)
+    page.write_text(text, encoding="utf-8")
+
+
+def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool = False) -> int:
+    """Gate, render every page, stamp the banner if the gate was overridden; print the paths."""
+    if not warehouse.exists():
+        raise ConfigError(
+            rule=f"warehouse {warehouse} does not exist",
+            fix="run `trd ingest DIR` and `trd build` first, or point --warehouse/TRD_WAREHOUSE "
+            "at an existing file",
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _has_table(con, "reporting", "response_rates"):
+            raise ConfigError(
+                rule=f"warehouse {warehouse} has no reporting views (reporting.response_rates)",
+                fix="run `trd build` first",
+            )
+        gate = publish_gate(con, allow_failed_checks)
+        threshold = _threshold(con)
+    out = (out or DEFAULT_OUT).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    env = _kernel_env(warehouse.resolve(), threshold)
+    started = time.perf_counter()
+    quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
+    if quarto:
+        pages = _render_quarto(quarto, out, env)
+    else:
+        with ThreadPoolExecutor(max_workers=len(PAGES)) as pool:
+            pages = list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+    if gate.banner:
+        for page in pages:
+            stamp_banner(page, gate.banner)
+        print(f"trd report: WARNING: {gate.banner}", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    for page in pages:
+        print(page)
+    print(
+        f"trd report: {len(pages)} pages in {elapsed:.1f} s "
+        f"({'quarto' if quarto else 'nbclient fallback'})",
+        file=sys.stderr,
+    )
+    return 0
