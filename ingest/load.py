@@ -1,0 +1,505 @@
+"""`trd ingest DIR...` (SPEC 2, 4 and 8): load dataset folders into `raw`, atomically.
+
+Enters: dataset folders (data files and a dataset.yml). Leaves: the datasets' rows in the `raw`
+contract tables, their settings in `raw.dataset_*`, and one `raw.load_audit` row per file per
+load; or, for a rejected dataset, the warehouse exactly as it was plus `rejected` audit rows.
+
+The load protocol of docs/architecture.md, step by step:
+1. parse dataset.yml; 2. discover the files; 3. hash them: identical files and dataset.yml as
+the dataset's last load print "unchanged" and write nothing; 4. read each file in batches,
+screening names and text values with the de-identification gate and casting to the contract,
+into a TEMP table (memory or DuckDB's temp directory, never the warehouse file), so that nothing
+of a rejected file reaches the warehouse; 5. copy each accepted file into the staging schema
+`_load_<load_id>`, check keys and run the raw data-quality gate there; 6. in one transaction
+replace the dataset's rows, settings and audit rows; 7. on failure drop the staging schema and
+write `rejected` audit rows in their own transaction. A stale `_load_*` schema left by a killed
+run is dropped when the next ingest starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from ingest.config import CONFIG_FILE, DatasetConfig, read_config
+from ingest.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
+from ingest.deid import check_ages, check_column_names, screen_values
+from ingest.readers import Batch, DataFile, Discovery, OpenedFile, discover, open_data_file
+from ingest.schema import create_raw_schema
+from ingest.validate import (
+    cast_batch,
+    check_arms,
+    check_columns,
+    check_duplicate_keys,
+    check_not_null,
+    check_required_files,
+    staged_columns,
+)
+from trd.errors import ConfigError, DataRejected, TrdError, WarehouseBusy
+
+MEMORY_LIMIT = "4GB"
+"""DuckDB's memory cap during ingest; TEMP tables beyond it spill to `<warehouse>.tmp/`."""
+STAGING_PREFIX = "_load_"
+BATCH_VIEW = "_incoming_batch"
+SETTINGS_TABLES = (
+    "datasets",
+    "dataset_arms",
+    "dataset_parameters",
+    "dataset_visits",
+    "dataset_remission",
+)
+Status = Literal["loaded", "unchanged", "rejected"]
+
+
+@dataclass
+class _Load:
+    """What one dataset's load knows so far (for the audit rows of a rejection, too)."""
+
+    folder: Path
+    load_id: str
+    started_at: datetime
+    clock: float = field(default_factory=time.perf_counter)
+    config: DatasetConfig | None = None
+    files: tuple[DataFile, ...] = ()
+    hashes: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    schema: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.config.dataset_id if self.config else self.folder.name or str(self.folder)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.clock
+
+
+def ingest_datasets(dirs: Sequence[Path], warehouse: Path) -> int:
+    """Load each folder as its own atomic unit; 0 if all loaded or were unchanged.
+
+    Returns 1 if any dataset was rejected, 2 if any had a configuration error (the highest
+    code wins). A warehouse locked by another process raises `WarehouseBusy`.
+    """
+    con = connect(warehouse)
+    try:
+        _prepare(con)
+        seen: dict[str, Path] = {}
+        codes = [_ingest_one(con, Path(folder), seen) for folder in dirs]
+    finally:
+        con.close()
+    return max(codes, default=0)
+
+
+def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing; another writer's lock becomes `WarehouseBusy`."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(warehouse), config={"memory_limit": MEMORY_LIMIT})
+    except duckdb.IOException as err:
+        if "lock" not in str(err).lower():
+            raise ConfigError(
+                f"cannot open the warehouse {warehouse} ({err})",
+                "point --warehouse or TRD_WAREHOUSE at a writable DuckDB file",
+            ) from err
+        pid = re.search(r"PID (\d+)", str(err))
+        holder = f" (process {pid.group(1)})" if pid else ""
+        raise WarehouseBusy(
+            f"another process{holder} is using the warehouse {warehouse}; DuckDB allows one "
+            "writer and no reader beside it, so nothing was loaded",
+            "wait for the other trd command to finish (or close the DuckDB session, notebook or "
+            "dbt run that holds the file), then run trd ingest again",
+        ) from err
+    except duckdb.Error as err:
+        raise ConfigError(
+            f"{warehouse} is not a DuckDB warehouse ({err})",
+            "point --warehouse or TRD_WAREHOUSE at a warehouse file, or at a new file name",
+        ) from err
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `raw` if needed and drop staging schemas left by a killed load."""
+    con.execute("begin transaction")
+    create_raw_schema(con)
+    con.execute("commit")
+    stale = con.sql(
+        "select schema_name from information_schema.schemata "
+        f"where catalog_name = current_database() and starts_with(schema_name, '{STAGING_PREFIX}')"
+    ).fetchall()
+    for (schema,) in stale:
+        con.execute(f'drop schema "{schema}" cascade')
+        print(f"trd ingest: dropped {schema}, left by an interrupted load", file=sys.stderr)
+
+
+def _ingest_one(con: duckdb.DuckDBPyConnection, folder: Path, seen: dict[str, Path]) -> int:
+    """Load one dataset folder; print its one-line summary; return its exit code."""
+    load = _Load(folder, _new_load_id(), _now())
+    try:
+        status = _load(con, load, seen)
+    except TrdError as err:
+        _discard_staging(con, load)
+        _audit_rejection(con, load, err)
+        print(f"trd ingest: {err}", file=sys.stderr)
+        print(f"{load.label}: REJECTED after {load.seconds:.1f} s; the warehouse is unchanged")
+        return err.exit_code
+    except BaseException:
+        _discard_staging(con, load)
+        raise
+    n_files = len(load.files)
+    if status == "unchanged":
+        print(
+            f"{load.label}: unchanged ({n_files} files identical to its last load); nothing written"
+        )
+    else:
+        rows = sum(load.rows.values())
+        print(
+            f"{load.label}: loaded {rows:,} rows from {n_files} files in {load.seconds:.1f} s "
+            f"(load {load.load_id})"
+        )
+    return 0
+
+
+def _load(con: duckdb.DuckDBPyConnection, load: _Load, seen: dict[str, Path]) -> Status:
+    config = load.config = read_config(load.folder)
+    dataset = config.dataset_id
+    if dataset in seen:
+        raise ConfigError(
+            f"dataset_id {dataset} is also the id of {seen[dataset]} in this command",
+            "give each dataset folder its own dataset_id (loading an id again replaces it)",
+            dataset=dataset,
+            file=CONFIG_FILE,
+        )
+    seen[dataset] = load.folder
+    found = discover(load.folder, config.source, dataset)
+    load.files = found.files
+    _print_notices(dataset, config.source, found)
+    check_required_files(config.source, (f.table for f in found.files), found.unsupported, dataset)
+    load.hashes = _hash_files(found.files)
+    if _unchanged(con, config, load.hashes):
+        return "unchanged"
+    load.schema = f"{STAGING_PREFIX}{load.load_id}"
+    _create_staging(con, load, config)
+    for data_file in found.files:
+        load.rows[data_file.name] = _stage_file(con, load, config, data_file)
+    for data_file in found.files:
+        check_duplicate_keys(
+            con, load.schema, TABLES[data_file.table], dataset=dataset, file=data_file.name
+        )
+    _run_raw_gate(con, load.schema, config)
+    _commit(con, load, config)
+    return "loaded"
+
+
+def _print_notices(dataset: str, source: str, found: Discovery) -> None:
+    if found.ignored:
+        print(
+            f"{dataset}: ignoring {len(found.ignored)} file(s) of tables outside the {source} "
+            f"contract: {', '.join(found.ignored)}"
+        )
+    if found.unsupported:
+        print(
+            f"{dataset}: ignoring {len(found.unsupported)} file(s) not in a supported format "
+            f"(.csv, .parquet, .xpt, .sas7bdat): {', '.join(found.unsupported)}"
+        )
+
+
+def _hash_files(files: Sequence[DataFile]) -> dict[str, str]:
+    """sha256 per file name, two files at a time (hashlib releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = pool.map(lambda f: _sha256(f.path), files)
+        return {f.name: digest for f, digest in zip(files, digests, strict=True)}
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _unchanged(
+    con: duckdb.DuckDBPyConnection, config: DatasetConfig, hashes: dict[str, str]
+) -> bool:
+    """Same dataset.yml and the same file names and hashes as the dataset's last load."""
+    previous = con.execute(
+        "select config_sha256, _load_id from raw.datasets where dataset_id = ?",
+        [config.dataset_id],
+    ).fetchall()
+    if not previous or previous[0][0] != config.sha256:
+        return False
+    files = con.execute(
+        "select file, sha256 from raw.load_audit "
+        "where load_id = ? and status = 'loaded' and file is not null",
+        [previous[0][1]],
+    ).fetchall()
+    return dict(files) == hashes
+
+
+def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
+    """The staging schema: raw's layout for every table of the source (plus key columns that
+    are checked but not loaded) and for the settings tables, which hold dataset.yml already, so
+    that the raw gate checks scores with the dataset's own PARAMCD map."""
+    schema = load.schema
+    con.execute(f"create schema {schema}")
+    for table in tables_for(config.source):
+        columns = ", ".join(f"{c.name} {c.type}" for c in _staging_layout(table))
+        con.execute(f"create table {schema}.{table.name} ({columns})")
+    for table in SETTINGS_TABLES:
+        con.execute(f"create table {schema}.{table} as from raw.{table} limit 0")
+    _stage_settings(con, load, config)
+
+
+def _staging_layout(table: Table) -> tuple[Column, ...]:
+    """raw's columns (contract, then audit), then key columns checked but not loaded."""
+    extra_keys = staged_columns(table)[len(table.loaded_columns) :]
+    return table.loaded_columns + AUDIT_COLUMNS + extra_keys
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig, data_file: DataFile
+) -> int:
+    """Screen, cast and collect one file in a TEMP table; copy it to staging once accepted."""
+    table = TABLES[data_file.table]
+    where = {"dataset": config.dataset_id, "file": data_file.name}
+    opened = open_data_file(data_file, config.dataset_id)
+    check_column_names(
+        table, opened.columns, source_value_exempt=config.source == "registry", **where
+    )
+    check_columns(table, opened.columns, **where)
+    temp = f"_incoming_{table.name}"
+    con.execute(f"create or replace temp table {temp} as from {load.schema}.{table.name} limit 0")
+    try:
+        rows = 0
+        for batch in opened.batches():
+            rows += _stage_batch(con, temp, table, load, config, opened, batch)
+        con.execute(f"insert into {load.schema}.{table.name} from {temp}")
+    finally:
+        con.execute(f"drop table if exists temp.{temp}")
+    return rows
+
+
+def _stage_batch(
+    con: duckdb.DuckDBPyConnection,
+    temp: str,
+    table: Table,
+    load: _Load,
+    config: DatasetConfig,
+    opened: OpenedFile,
+    batch: Batch,
+) -> int:
+    """Gate, cast and check one batch, then append it to the file's TEMP table."""
+    frame = batch.frame
+    where = {
+        "first_row": batch.first_row,
+        "exact_count": batch.is_last,
+        "dataset": config.dataset_id,
+        "file": opened.data_file.name,
+    }
+    typed = {c.name for c in table.columns if c.type != "VARCHAR"}
+    screen_values(frame, [c for c in frame.columns if c not in typed], **where)
+    cast = cast_batch(table, frame, sas_dates=opened.sas_dates, **where)
+    check_not_null(table, cast, **where)
+    if table.name == "adsl":
+        check_ages(cast["age"], **where)
+        check_arms(cast, config.arms, opened.columns, **where)
+    numbered = cast.with_columns(
+        pl.int_range(batch.first_row, batch.first_row + cast.height, dtype=pl.Int64).alias(
+            "_row_number"
+        )
+    )
+    loaded = ", ".join(c.name for c in table.loaded_columns)
+    extra = "".join(f", {c.name}" for c in staged_columns(table)[len(table.loaded_columns) :])
+    con.register(BATCH_VIEW, numbered.to_arrow())
+    try:
+        con.execute(
+            f"insert into {temp} select {loaded}, $dataset, $load, $file, _row_number{extra} "
+            f"from {BATCH_VIEW}",
+            {"dataset": config.dataset_id, "load": load.load_id, "file": opened.data_file.name},
+        )
+    finally:
+        con.unregister(BATCH_VIEW)
+    return cast.height
+
+
+def _run_raw_gate(con: duckdb.DuckDBPyConnection, schema: str, config: DatasetConfig) -> None:
+    """The raw data-quality suites (expectations/raw_gate.py): an error-level failure rejects.
+
+    Imported here, not at the top: Great Expectations takes seconds to import, which an
+    unchanged or early-rejected dataset should not pay.
+    """
+    from expectations.raw_gate import run_raw_checks
+
+    results = run_raw_checks(con, schema, config.dataset_id, config.source)
+    blocking = [r for r in results if r.blocks]
+    if not blocking:
+        return
+    first = blocking[0]
+    keys = f" (e.g. {', '.join(first.failing_keys[:5])})" if first.failing_keys else ""
+    more = (
+        f"; {len(blocking) - 1} more error-level check(s) failed: "
+        + ", ".join(r.check_id for r in blocking[1:6])
+        if len(blocking) > 1
+        else ""
+    )
+    raise DataRejected(
+        f"{first.description}{keys} (check {first.check_id}, {first.category}){more}",
+        first.fix,
+        dataset=config.dataset_id,
+        file=first.source_file,
+        column=first.column,
+        rows=first.failing_rows,
+        n_rows=first.unexpected_count or None,
+    )
+
+
+def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
+    """One transaction: replace the dataset's rows, settings and audit; then drop staging."""
+    finished = _now()
+    dataset = config.dataset_id
+    con.execute("begin transaction")
+    try:
+        for table in TABLES.values():
+            con.execute(f"delete from raw.{table.name} where _dataset_id = ?", [dataset])
+        for table in tables_for(config.source):
+            columns = ", ".join(c.name for c in table.loaded_columns + AUDIT_COLUMNS)
+            con.execute(
+                f"insert into raw.{table.name} ({columns}) "
+                f"select {columns} from {load.schema}.{table.name}"
+            )
+        for table in SETTINGS_TABLES:
+            con.execute(f"delete from raw.{table} where dataset_id = ?", [dataset])
+            replace = " replace (?::timestamp as loaded_at)" if table == "datasets" else ""
+            params = [finished] if table == "datasets" else []
+            con.execute(
+                f"insert into raw.{table} select *{replace} from {load.schema}.{table}", params
+            )
+        _insert_audit(
+            con,
+            [
+                (
+                    load.load_id,
+                    dataset,
+                    f.name,
+                    load.hashes.get(f.name),
+                    load.rows.get(f.name),
+                    "loaded",
+                    load.started_at,
+                    finished,
+                    f"{load.rows.get(f.name, 0):,} rows into raw.{f.table}",
+                )
+                for f in load.files
+            ],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    _discard_staging(con, load)
+
+
+def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
+    """dataset.yml as rows of the settings tables (only the dataset's own overrides)."""
+    dataset = config.dataset_id
+    rows = {
+        "datasets": [
+            (
+                dataset,
+                config.source,
+                config.title,
+                config.population,
+                config.primary_analysis,
+                config.reference,
+                config.sha256,
+                load.load_id,
+                load.started_at,
+            )
+        ],
+        "dataset_arms": [
+            (dataset, arm, m.treatment_class, m.treatment) for arm, m in config.arms.items()
+        ],
+        "dataset_parameters": [(dataset, code, scale) for code, scale in config.parameters.items()],
+        "dataset_visits": [(dataset, visit, tp) for visit, tp in config.visits.items()],
+        "dataset_remission": [(dataset, scale, t) for scale, t in config.remission.items()],
+    }
+    for table, values in rows.items():
+        if values:
+            marks = ", ".join("?" * len(values[0]))
+            con.executemany(f"insert into {load.schema}.{table} values ({marks})", values)
+
+
+def _insert_audit(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    con.executemany("insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError) -> None:
+    """`rejected` rows in their own small transaction: one per file, plus one for the dataset
+    when the reason concerns no single file (a missing file, dataset.yml). Before dataset.yml
+    is read, the dataset is named by the error (its dataset_id if known, else the folder)."""
+    finished = _now()
+    dataset = load.config.dataset_id if load.config else err.dataset
+    message = str(err)
+    names = {f.name for f in load.files}
+    rows = [
+        (
+            load.load_id,
+            dataset,
+            f.name,
+            load.hashes.get(f.name),
+            load.rows.get(f.name),
+            "rejected",
+            load.started_at,
+            finished,
+            message if f.name == err.file else f"not loaded: the dataset was rejected ({message})",
+        )
+        for f in load.files
+    ]
+    if err.file not in names:
+        rows.append(
+            (
+                load.load_id,
+                dataset,
+                err.file,
+                None,
+                None,
+                "rejected",
+                load.started_at,
+                finished,
+                message,
+            )
+        )
+    con.execute("begin transaction")
+    try:
+        _insert_audit(con, rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _discard_staging(con: duckdb.DuckDBPyConnection, load: _Load) -> None:
+    """Drop this load's staging schema (after a commit, or after a rejection)."""
+    if load.schema:
+        with contextlib.suppress(duckdb.Error):  # usually no transaction is open
+            con.execute("rollback")
+        con.execute(f"drop schema if exists {load.schema} cascade")
+        load.schema = None
+
+
+def _new_load_id() -> str:
+    """Sortable and unique: UTC time to the second plus random hex."""
+    return f"{datetime.now(UTC):%Y%m%d%H%M%S}_{secrets.token_hex(3)}"
+
+
+def _now() -> datetime:
+    """Audit and load times are UTC (naive timestamps in DuckDB)."""
+    return datetime.now(UTC).replace(tzinfo=None)
