@@ -119,12 +119,12 @@ def load_omop_folder(con: duckdb.DuckDBPyConnection, folder: Path, dataset_id: s
     register_dataset(con, dataset_id)
 
 
-def run_dbt(warehouse: Path, work_dir: Path, select: str | None) -> None:
-    """`dbt build` in-process against `warehouse`; raises AssertionError with dbt's failures.
+def run_dbt(warehouse: Path, work_dir: Path, select: str | None, command: str = "build") -> None:
+    """`dbt <command>` in-process against `warehouse`; raises AssertionError with dbt's failures.
 
     target/ and logs/ go to `work_dir` so that parallel builds (other tests, a plain `dbt build`
     in the repo) never share dbt's artefacts."""
-    args = ["build", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    args = [command, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
     args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
     args += ["--quiet"] + (["--select", select] if select else [])
     previous = {k: os.environ.get(k) for k in ("TRD_WAREHOUSE", "DO_NOT_TRACK")}
@@ -142,7 +142,7 @@ def run_dbt(warehouse: Path, work_dir: Path, select: str | None) -> None:
         for r in (result.result or [])
         if str(r.status) in {"error", "fail", "runtime error"}
     ]
-    assert result.success and not failures, f"dbt build failed: {failures or result.exception}"
+    assert result.success and not failures, f"dbt {command} failed: {failures or result.exception}"
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

@@ -24,6 +24,11 @@ score_codes as (
         and concept_code is not null
 ),
 
+episode_persons as (
+    select distinct dataset_id, cast(person_key as bigint) as person_id
+    from episodes
+),
+
 records as (
     select
         dataset_id,
@@ -35,6 +40,7 @@ records as (
         value_as_number,
         observation_source_value as source_value
     from {{ ref('stg_registry__observation') }}
+    semi join episode_persons using (dataset_id, person_id)
     where value_as_number is not null
     union all
     select
@@ -47,6 +53,7 @@ records as (
         value_as_number,
         measurement_source_value as source_value
     from {{ ref('stg_registry__measurement') }}
+    semi join episode_persons using (dataset_id, person_id)
     where value_as_number is not null
 ),
 

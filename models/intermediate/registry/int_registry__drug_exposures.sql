@@ -9,9 +9,26 @@ with exposures as (
     select * from {{ ref('stg_registry__drug_exposure') }}
 ),
 
-concept_map as (
-    select * from {{ ref('int_registry__concept_map') }}
+drug_map as (
+    select
+        dataset_id,
+        concept_id,
+        concept_set as treatment_class,
+        case
+            when concept_set = 'standard_ad' then cast(seed_concept_id as varchar)
+            else concept_set
+        end as drug_key,
+        seed_concept_id,
+        seed_concept_name,
+        ad_class
+    from {{ ref('int_registry__concept_map') }}
     where concept_set in ('ketamine', 'esketamine', 'standard_ad', 'augmentation')
+    -- a product holding two agents of one drug key (rare) counts once for that key; deduplicated
+    -- here, on the small vocabulary side, so the exposures need no window
+    qualify row_number() over (
+        partition by dataset_id, concept_id, drug_key
+        order by seed_concept_id
+    ) = 1
 ),
 
 mapped as (
@@ -19,15 +36,11 @@ mapped as (
         exposures.dataset_id,
         exposures.person_id,
         exposures.drug_exposure_id,
-        concept_map.concept_set as treatment_class,
-        case
-            when concept_map.concept_set = 'standard_ad'
-                then cast(concept_map.seed_concept_id as varchar)
-            else concept_map.concept_set
-        end as drug_key,
-        concept_map.seed_concept_id as ingredient_concept_id,
-        concept_map.seed_concept_name as ingredient,
-        concept_map.ad_class,
+        drug_map.treatment_class,
+        drug_map.drug_key,
+        drug_map.seed_concept_id as ingredient_concept_id,
+        drug_map.seed_concept_name as ingredient,
+        drug_map.ad_class,
         exposures.drug_exposure_start_date as start_date,
         coalesce(
             exposures.drug_exposure_end_date,
@@ -38,18 +51,9 @@ mapped as (
             exposures.drug_exposure_start_date
         ) as end_date
     from exposures
-    inner join concept_map
-        on exposures.dataset_id = concept_map.dataset_id
-        and exposures.drug_concept_id = concept_map.concept_id
-),
-
-final as (
-    select * from mapped
-    -- a product holding two agents of one drug key (rare) counts once for that key
-    qualify row_number() over (
-        partition by dataset_id, drug_exposure_id, drug_key
-        order by ingredient_concept_id
-    ) = 1
+    inner join drug_map
+        on exposures.dataset_id = drug_map.dataset_id
+        and exposures.drug_concept_id = drug_map.concept_id
 )
 
-select * from final
+select * from mapped
