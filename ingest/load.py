@@ -19,6 +19,7 @@ run is dropped when the next ingest starts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -48,7 +49,7 @@ from ingest.validate import (
     check_required_files,
     staged_columns,
 )
-from trd.errors import ConfigError, DataRejected, TrdError, WarehouseBusy
+from trd.errors import ConfigError, TrdError, WarehouseBusy
 
 MEMORY_LIMIT = "4GB"
 """DuckDB's memory cap during ingest; TEMP tables beyond it spill to `<warehouse>.tmp/`."""
@@ -343,22 +344,13 @@ def _run_raw_gate(con: duckdb.DuckDBPyConnection, schema: str, config: DatasetCo
     blocking = [r for r in results if r.blocks]
     if not blocking:
         return
-    first = blocking[0]
-    keys = f" (e.g. {', '.join(first.failing_keys[:5])})" if first.failing_keys else ""
-    more = (
-        f"; {len(blocking) - 1} more error-level check(s) failed: "
-        + ", ".join(r.check_id for r in blocking[1:6])
-        if len(blocking) > 1
-        else ""
-    )
-    raise DataRejected(
-        f"{first.description}{keys} (check {first.check_id}, {first.category}){more}",
-        first.fix,
-        dataset=config.dataset_id,
-        file=first.source_file,
-        column=first.column,
-        rows=first.failing_rows,
-        n_rows=first.unexpected_count or None,
+    error = blocking[0].as_error()
+    more = ""
+    if len(blocking) > 1:
+        others = ", ".join(r.check_id for r in blocking[1:6])
+        more = f"; {len(blocking) - 1} more error-level check(s) failed: {others}"
+    raise dataclasses.replace(
+        error, rule=f"{error.rule}{more}", dataset=error.dataset or config.dataset_id
     )
 
 
