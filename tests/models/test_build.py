@@ -1,0 +1,125 @@
+"""`trd build` (trd/build.py) on warehouses without data, busy or broken, and `dbt docs`.
+
+Given a warehouse file without a raw schema, a missing file, a file locked by another process,
+or data that breaks a dbt test; when the build runs; then it builds empty marts, or fails with
+a message naming the problem and the exit code of SPEC 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+from dbt_warehouse import RawWriter, new_warehouse, query
+
+from trd.build import build
+from trd.cli import main
+from trd.errors import ConfigError, WarehouseBusy
+from trd.settings import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+MARTS = (
+    "cohort_episodes",
+    "episode_outcomes",
+    "response_rates",
+    "response_comparisons",
+    "attrition",
+    "agg_pct_change",
+)
+
+
+@pytest.fixture(scope="module")
+def built_bare_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file with nothing in it, built once for the module."""
+    path = tmp_path_factory.mktemp("bare") / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    assert build(path) == 0
+    return path
+
+
+def test_bare_warehouse_gets_raw_tables_and_builds_empty_marts(built_bare_warehouse: Path) -> None:
+    raw_tables = query(
+        built_bare_warehouse,
+        "select count(*) from information_schema.tables where table_schema = 'raw'",
+    )
+    assert raw_tables == [(17,)]  # 11 contract tables, 5 metadata tables, load_audit
+    for mart in MARTS:
+        assert query(built_bare_warehouse, f"select count(*) from marts.{mart}") == [(0,)], mart
+
+
+def test_dbt_docs_generate_works_offline(built_bare_warehouse: Path) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRD_WAREHOUSE", str(built_bare_warehouse))
+        result = dbtRunner().invoke(
+            ["docs", "generate", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+        )
+    assert result.success, result.exception
+    target = Path(os.environ["DBT_TARGET_PATH"])
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.trd.response_rates" in catalog["nodes"]
+    columns = catalog["nodes"]["model.trd.response_rates"]["columns"]
+    assert "remission_ci_high" in columns
+    assert (target / "index.html").is_file()
+
+
+def test_missing_warehouse_is_a_configuration_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    with pytest.raises(ConfigError, match="no warehouse at .*nowhere.duckdb") as caught:
+        build(missing)
+    assert caught.value.exit_code == 2
+    assert not missing.exists()
+
+
+@pytest.fixture
+def locked_warehouse(tmp_path: Path) -> Iterator[Path]:
+    """A warehouse another process holds open for writing, as a running `trd ingest` would."""
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', "
+            "flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    yield path
+    holder.kill()
+    holder.wait()
+
+
+def test_locked_warehouse_is_reported_busy(locked_warehouse: Path) -> None:
+    with pytest.raises(WarehouseBusy, match="another process is writing to") as caught:
+        build(locked_warehouse)
+    assert caught.value.exit_code == 1
+    assert "wait for it to finish" in str(caught.value)
+
+
+def test_failed_dbt_test_names_the_test_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    RawWriter(con).dataset("BAD", "trial", arms={"Arm A": "psilocybin"})  # not a SPEC 3 class
+    con.close()
+
+    code = main(
+        ["--warehouse", str(path), "build", "--select", "treatment_classes stg_meta__dataset_arms"]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "trd build: dbt build failed" in err
+    assert "relationships_stg_meta__dataset_arms_treatment_class" in err
+    assert "Fix:" in err
