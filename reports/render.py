@@ -69,30 +69,36 @@ def _latest_check_run(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _error_failures(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
-    """'check_id (dataset D, table T, column C, N unexpected)' for each error-level failure."""
+def _error_failures(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str]]:
+    """(check_id, 'dataset D, table T, column C') of each error-level failure of the run."""
     rows = con.execute(
-        "select check_id, dataset_id, table_name, column_name, unexpected_count "
+        "select check_id, dataset_id, table_name, column_name "
         "from dq.check_results where run_id = ? and severity = 'error' and not success "
         "order by dataset_id, table_name, check_id",
         [run_id],
     ).fetchall()
     failures = []
-    for check_id, dataset, table, column, unexpected in rows:
+    for check_id, dataset, table, column in rows:
         where = [
             f"dataset {dataset}" if dataset else None,
             f"table {table}" if table else None,
             f"column {column}" if column else None,
-            f"{unexpected} unexpected" if unexpected is not None else None,
         ]
-        failures.append(f"{check_id} ({', '.join(w for w in where if w)})")
+        failures.append((str(check_id), ", ".join(w for w in where if w)))
     if not failures:
         counted = con.execute(
             "select coalesce(n_failed_error, 0) from dq.runs where run_id = ?", [run_id]
         ).fetchone()
         if counted and counted[0]:
-            failures.append(f"{counted[0]} error-level check(s) counted in dq.runs")
+            failures.append((f"{counted[0]} error-level check(s) counted in dq.runs", ""))
     return failures
+
+
+def _listed(failures: list[tuple[str, str]], limit: int = 10) -> str:
+    """'adsl.age_at_most_90 (dataset X, table adsl, column age); ...' without record counts,
+    which would be small counts on a page."""
+    shown = [f"{check} ({where})" if where else check for check, where in failures[:limit]]
+    return "; ".join(shown) + ("; ..." if len(failures) > limit else "")
 
 
 def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> Gate:
@@ -113,7 +119,7 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
     failures = _error_failures(con, run_id)
     if not failures:
         return Gate()
-    listed = "; ".join(failures[:10]) + ("; ..." if len(failures) > 10 else "")
+    listed = _listed(failures)
     if allow_failed_checks:
         return Gate(
             f"NOT FOR PUBLICATION: {len(failures)} error-level data-quality check(s) "

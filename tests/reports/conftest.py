@@ -388,7 +388,7 @@ def add_check_run(
 # ---- fixtures --------------------------------------------------------------------------------
 
 
-def build_reporting_views(warehouse: Path, work: Path, extra: Sequence[str] = ()) -> None:
+def build_reporting_views(warehouse: Path, work: Path) -> None:
     """Run the repo's dbt project on `warehouse`: the two seeds the views join and the views
     (with their unit and data tests); target/ and logs/ go to `work`, not into the checkout."""
     dbt = Path(sys.executable).with_name("dbt")
@@ -408,7 +408,6 @@ def build_reporting_views(warehouse: Path, work: Path, extra: Sequence[str] = ()
             "timepoints treatment_classes path:models/reporting",
             "--indirect-selection",
             "cautious",
-            *extra,
         ],
         env={**os.environ, "TRD_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
         capture_output=True,

@@ -8,11 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import (
-    THRESHOLD,
-    build_reporting_views,
-    copy_warehouse,
-)
+from conftest import THRESHOLD
 
 COUNT_COLUMNS = {
     "response_rates": ("n", "n_responders", "n_remitters"),
@@ -312,25 +308,3 @@ def test_the_derivation_check_finds_a_count_hidden_without_complementary_suppres
     equations, known = rates_equations(found)
     # when solved, then the oc non-responders (3) come out: the check can fail
     assert solve(equations, known)["nonresp:D|k|W6|oc"] == 3
-
-
-@pytest.mark.slow
-def test_the_threshold_var_sets_the_rule_and_its_label(
-    built_warehouse: Path, tmp_path: Path
-) -> None:
-    # given the same marts built with small_cell_threshold 40
-    warehouse = copy_warehouse(built_warehouse, tmp_path)
-    build_reporting_views(warehouse, tmp_path, ["--vars", "{small_cell_threshold: 40}"])
-    # then standard_ad's 12 responders at H24 read "<40", and the policy view says 40
-    row = one(
-        warehouse,
-        "response_rates",
-        dataset_id="TRIAL-A",
-        treatment_class="standard_ad",
-        timepoint="H24",
-        analysis="nri",
-    )
-    assert row["n_responders_display"] == "<40" and row["response_rate"] is None
-    assert (
-        one(warehouse, "suppression_policy", small_cell_label="<40")["small_cell_threshold"] == 40
-    )

@@ -1,0 +1,131 @@
+"""The publish gate (SPEC 7, 9): no report while the latest check run has an error-level failure
+or before any check ran, unless allow_failed_checks, which marks every page as a draft."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Site, add_check_run, add_failing_run, copy_warehouse
+
+from reports.render import publish_gate, render
+from trd.cli import main
+from trd.errors import ConfigError, DataRejected
+
+
+def with_data(built_warehouse: Path, tmp_path: Path, *sql_or_fn) -> Path:
+    """A copy of the fixture warehouse with some dq changes applied."""
+    warehouse = copy_warehouse(built_warehouse, tmp_path)
+    con = duckdb.connect(str(warehouse))
+    try:
+        for step in sql_or_fn:
+            con.execute(step) if isinstance(step, str) else step(con)
+    finally:
+        con.close()
+    return warehouse
+
+
+@pytest.mark.slow
+def test_refuses_with_exit_1_naming_the_failing_check_and_the_fix(
+    built_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a newer check run in which adsl.age_at_most_90 (error) failed
+    warehouse = with_data(built_warehouse, tmp_path, add_failing_run)
+    out = tmp_path / "site"
+    # when the report is rendered
+    with pytest.raises(DataRejected) as raised:
+        render(warehouse, out=out)
+    # then it is refused with exit code 1, naming the check, where it failed and the fix
+    message = str(raised.value)
+    assert raised.value.exit_code == 1
+    assert "run-2" in message and "adsl.age_at_most_90" in message
+    assert "dataset TRIAL-A, table adsl, column age" in message
+    assert "trd check" in message and "--allow-failed-checks" in message
+    assert not out.exists()
+    # and the CLI prints it without a traceback and exits 1
+    assert main(["--warehouse", str(warehouse), "report", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("trd report: ") and "adsl.age_at_most_90" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_refuses_before_any_check_ran(built_warehouse: Path, tmp_path: Path) -> None:
+    # given a warehouse whose dq.runs holds no 'check' run
+    warehouse = with_data(built_warehouse, tmp_path, "delete from dq.runs")
+    # then rendering is refused and the message says to run `trd check` first
+    with pytest.raises(DataRejected, match=r"run `trd check` first") as raised:
+        render(warehouse, out=tmp_path / "site")
+    assert raised.value.exit_code == 1
+
+
+@pytest.mark.slow
+def test_a_newer_passing_run_lifts_the_gate(built_warehouse: Path, tmp_path: Path) -> None:
+    # given a failing run followed by a passing one
+    def passing_again(con: duckdb.DuckDBPyConnection) -> None:
+        add_check_run(
+            con,
+            "run-3",
+            datetime(2026, 11, 22, 8, 0),
+            [
+                (
+                    "TRIAL-A",
+                    "adsl",
+                    "adsl.age_at_most_90",
+                    "age",
+                    "plausibility",
+                    "error",
+                    True,
+                    0,
+                    0.0,
+                    "ADSL AGE is at most 90 (Safe Harbor)",
+                )
+            ],
+        )
+
+    warehouse = with_data(built_warehouse, tmp_path, add_failing_run, passing_again)
+    # then the gate lets the report through without a banner
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert publish_gate(con, allow_failed_checks=False).banner is None
+
+
+@pytest.mark.slow
+def test_allow_failed_checks_puts_a_red_banner_on_every_page(draft_site: Site) -> None:
+    # given the draft: the latest run has an error-level failure, rendered with the override
+    assert sorted(draft_site.pages) == ["data-quality", "index", "methods"]
+    for name, html in draft_site.pages.items():
+        # then every page opens with the banner, which names the failing check
+        body = html.split("<body", 1)[1]
+        first_div = body[body.index(">") + 1 :].lstrip()
+        assert first_div.startswith('<div class="trd-banner" role="alert"'), name
+        assert "background:#b91c1c" in first_div.split(">", 1)[0], name
+        assert "NOT FOR PUBLICATION" in html and "adsl.age_at_most_90" in html, name
+        # and it names no record count (3 failing ages would be a small cell on the page)
+        assert "3 unexpected" not in html, name
+
+
+@pytest.mark.slow
+def test_empty_marts_render_no_eligible_episodes_instead_of_failing(draft_site: Site) -> None:
+    # given marts without any row (no qualifying episode)
+    index = draft_site.pages["index"]
+    # then the stakeholder page says so in each results section, with no Python error
+    assert index.count("No eligible episodes") >= 3
+    assert "Traceback" not in index and "application/vnd.jupyter.stderr" not in index
+    # and the data-quality page shows the failing latest run
+    assert "adsl.age_at_most_90" in draft_site.pages["data-quality"]
+
+
+def test_a_missing_warehouse_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist") as raised:
+        render(tmp_path / "nowhere.duckdb")
+    assert raised.value.exit_code == 2
+
+
+def test_a_warehouse_without_reporting_views_asks_for_trd_build(tmp_path: Path) -> None:
+    warehouse = tmp_path / "raw-only.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    with pytest.raises(ConfigError, match="trd build") as raised:
+        render(warehouse)
+    assert raised.value.exit_code == 2

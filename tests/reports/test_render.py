@@ -1,0 +1,240 @@
+"""`trd report` renders three self-contained pages (SPEC 9) that show no small cell (SPEC 8).
+
+Given the fixture warehouse (small cells in every view), when the reports are rendered with the
+built-in fallback, then the HTML is checked as a browser would see it: text, table cells,
+attributes and anything embedded.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+from conftest import RATES, THRESHOLD, Site
+
+from reports.render import parse_qmd, to_notebook
+from trd.settings import REPO_ROOT
+
+PAGES = ("data-quality", "index", "methods")
+
+
+class Page(HTMLParser):
+    """What a page holds: every tag with its attributes, table rows as cell texts, the cells
+    marked as counts, and all text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.rows: list[list[str]] = []
+        self.count_cells: list[str] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+        self._cell_is_count = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+            self._cell_is_count = "count" in attributes.get("class", "").split()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            text = " ".join("".join(self._cell).split())
+            self.rows[-1].append(text)
+            if tag == "td" and self._cell_is_count:
+                self.count_cells.append(text)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def attribute_values(self) -> list[str]:
+        return [v for _, attrs in self.tags for v in attrs.values()]
+
+
+@pytest.fixture(scope="module")
+def pages(site: Site) -> dict[str, Page]:
+    return {name: Page(html) for name, html in site.pages.items()}
+
+
+@pytest.mark.slow
+def test_renders_three_pages_and_prints_their_paths(site: Site) -> None:
+    # then the three pages exist and render() printed their paths, one per line
+    assert sorted(site.pages) == sorted(PAGES)
+    printed = site.stdout.split()
+    assert printed == [str(site.out / f"{p}.html") for p in ("index", "data-quality", "methods")]
+
+
+@pytest.mark.slow
+def test_suppressed_rows_read_less_than_11_with_rates_hidden(pages: dict[str, Page]) -> None:
+    # given REG-B W6 ketamine: 7 episodes, 4 responders, 3 remitters (hidden)
+    # then its row in Table 1 shows "<11" for every count and "–" for the rates
+    assert ["W6", "Ketamine", "<11", "<11", "–", "<11", "–"] in pages["index"].rows
+    # and esketamine, the next smallest class of that group, reads "suppressed"
+    assert ["", "Esketamine", "suppressed", "suppressed", "–", "suppressed", "–"] in pages[
+        "index"
+    ].rows
+    assert "<11" in "".join(pages["index"].text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_no_count_cell_on_any_page_holds_1_to_10(pages: dict[str, Page], page: str) -> None:
+    # then every cell holding a count reads "<11", "suppressed", "–", 0, or at least 11
+    for text in pages[page].count_cells:
+        first = text.split(" ")[0].replace(",", "")
+        assert first in ("<11", "suppressed", "–") or int(first) == 0 or int(first) >= THRESHOLD, (
+            page,
+            text,
+        )
+    if page != "methods":
+        assert pages[page].count_cells, "the page has count cells to check"
+
+
+def hidden_rate_texts() -> set[str]:
+    """'57.1% (25.0–84.2)'-style texts of every rate the views hide, as a page would print them."""
+    hidden = set()
+    hidden_response = {
+        ("REG-B", "ketamine", "W6"),
+        ("REG-B", "esketamine", "W6"),
+        ("TRIAL-A", "esketamine", "D28"),
+        ("TRIAL-A", "standard_ad", "D28"),
+        ("REG-B", "ketamine", "D7"),
+    }
+    for r in RATES:
+        key = (r.dataset_id, r.treatment_class, r.timepoint)
+        row = r.row()
+        outcomes = [(row[9], row[10], row[11])] if key in hidden_response else []
+        if key in {("REG-B", "ketamine", "W6"), ("REG-B", "esketamine", "W6")}:
+            outcomes.append((row[13], row[14], row[15]))
+        for rate, low, high in outcomes:
+            hidden.add(f"{100 * rate:.1f}% ({100 * low:.1f}–{100 * high:.1f})")
+    return hidden
+
+
+@pytest.mark.slow
+def test_hidden_rates_and_their_cis_appear_nowhere_in_the_html(site: Site) -> None:
+    # given the rate texts of every hidden cell (e.g. ketamine's 4 of 7 at W6)
+    forbidden = hidden_rate_texts()
+    assert "57.1% (25.0–84.2)" in forbidden
+    # then none appears anywhere in any page: text, attributes or embedded data
+    for name, html in site.pages.items():
+        for text in forbidden:
+            assert text not in html, (name, text)
+    # and the shown ones do appear (the check looks at the right format)
+    assert "35.6% (28.3–43.7)" in site.pages["index"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_make_no_network_reference_and_embed_no_data(
+    pages: dict[str, Page], page: str
+) -> None:
+    tags = pages[page].tags
+    # then no script at all (nothing to fetch, no embedded JSON), no external stylesheet
+    assert not [t for t, _ in tags if t in ("script", "iframe", "object", "embed")]
+    for tag, attrs in tags:
+        for attr in ("src", "href"):
+            value = attrs.get(attr, "")
+            assert not re.match(r"^(https?:)?//", value), (page, tag, value)
+        if tag == "link":
+            assert attrs.get("rel") != "stylesheet", (page, attrs)
+    # and no CSS url() or @import reaches out either
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import", "".join(pages[page].text))
+    # and no data-* attribute carries values behind the tables (nbconvert's mime-type tags only)
+    data_attrs = {(a, v) for _, attrs in tags for a, v in attrs.items() if a.startswith("data-")}
+    assert {v for a, v in data_attrs if a != "data-mime-type"} == set()
+    assert {v for _, v in data_attrs} <= {"text/markdown", "text/html", "text/plain"}
+
+
+@pytest.mark.slow
+def test_figures_are_inline_png_images_with_alt_text(pages: dict[str, Page]) -> None:
+    images = [attrs for tag, attrs in pages["index"].tags if tag == "img"]
+    # then the forest plots (response, remission) and the time course are inline PNGs
+    assert len(images) == 3
+    assert all(img["src"].startswith("data:image/png;base64,") for img in images)
+    assert {img["alt"] for img in images} == {
+        "Forest plot of response comparisons",
+        "Forest plot of remission comparisons",
+        "Mean percent change from baseline by treatment class and timepoint",
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_has_a_nav_bar_to_the_three_pages(pages: dict[str, Page], page: str) -> None:
+    links = [attrs["href"] for tag, attrs in pages[page].tags if tag == "a" and "href" in attrs]
+    assert links[:3] == ["index.html", "data-quality.html", "methods.html"]
+
+
+@pytest.mark.slow
+def test_provenance_names_files_hashes_commit_and_tool_versions(pages: dict[str, Page]) -> None:
+    text = " ".join(pages["index"].text)
+    rows = pages["index"].rows
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # then each loaded file is listed with its sha256 and row count (7 rows read "<11")
+    assert ["adsl.xpt", "a1" * 32, "171", "2026-11-20 09:30:00"] in rows
+    assert ["adlb.csv", "a3" * 32, "<11", "2026-11-20 09:30:00"] in rows
+    # and the code version and tool versions are stated
+    assert commit in text
+    for tool in ("python", "duckdb", "dbt", "great_expectations", "polars"):
+        assert [tool] == [r[0] for r in rows if r and r[0] == tool], tool
+
+
+@pytest.mark.slow
+def test_data_quality_page_lists_every_check_of_the_latest_run(pages: dict[str, Page]) -> None:
+    rows = pages["data-quality"].rows
+    text = " ".join(pages["data-quality"].text)
+    for check_id in (
+        "adqs.ady_not_null_or_zero",
+        "observation.in_observation_period",
+        "person.age_at_most_90",
+        "marts.rates_in_unit_interval",
+    ):
+        assert check_id in text
+    # the failing warning with 7 unexpected records reads "<11", its percentage hidden
+    failing = next(r for r in rows if r and r[0] == "fail")
+    assert failing[1:3] == ["warn", "plausibility"] and failing[-2:] == ["<11", "–"]
+    # and the failing keys of records are never shown
+    assert "k1" not in text
+
+
+@pytest.mark.slow
+def test_methods_page_is_generated_from_the_seeds_and_vars(pages: dict[str, Page]) -> None:
+    rows = pages["methods"].rows
+    text = "".join(pages["methods"].text)
+    assert ["W12", "84", "77", "91"] in rows  # reference.timepoints
+    assert ["MADRSTOT", "MADRS"] in rows  # reference.scale_parameters
+    assert "4152280" in text  # MDD in reference.concept_sets
+    assert ["era_gap_days", "30"] in rows and ["small_cell_threshold", "11"] in rows
+    assert "shown as <11" in text
+
+
+def test_qmd_parser_reads_front_matter_markdown_cells_and_options() -> None:
+    # given a page in the subset of Quarto the reports use
+    text = (
+        '---\ntitle: "T"\nsubtitle: S\n---\n\n# Heading\n\nSome *text*.\n\n'
+        "```{python}\n#| echo: false\n#| output: false\nx = 1\n```\n\nAfter.\n"
+    )
+    # when parsed and turned into a notebook
+    front, cells = parse_qmd(text)
+    nb = to_notebook(front, cells)
+    # then the front matter, the cells in order and the options are kept
+    assert front == {"title": "T", "subtitle": "S"}
+    assert [(c.kind, c.source) for c in cells] == [
+        ("markdown", "# Heading\n\nSome *text*."),
+        ("code", "x = 1"),
+        ("markdown", "After."),
+    ]
+    assert cells[1].options == {"echo": False, "output": False}
+    assert nb.metadata["title"] == "T" and nb.cells[1].metadata["trd_options"]["output"] is False
