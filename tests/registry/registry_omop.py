@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 from dbt.cli.main import dbtRunner
 
-from ingest.contracts import TABLES, tables_for
+from ingest.contracts import TABLES
 from ingest.schema import create_raw_schema
 from trd.settings import REPO_ROOT
 
@@ -104,19 +104,6 @@ def _text_frame(rows: Sequence[Row]) -> pl.DataFrame:
     columns = sorted({key for row in rows for key in row})
     data = {c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in columns}
     return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
-
-
-def load_omop_folder(con: duckdb.DuckDBPyConnection, folder: Path, dataset_id: str) -> None:
-    """Load the contract tables of an OMOP CDM export folder (table = file stem, any case);
-    files of other tables are ignored, as SPEC 3 prescribes."""
-    registry_tables = {t.name for t in tables_for("registry")}
-    for path in sorted(folder.glob("*.csv")):
-        table = path.stem.lower()
-        if table in registry_tables:
-            frame = pl.read_csv(path, infer_schema=False)
-            frame = frame.rename({c: c.lower() for c in frame.columns})
-            insert_rows(con, table, frame, dataset_id, source_file=path.name)
-    register_dataset(con, dataset_id)
 
 
 def run_dbt(warehouse: Path, work_dir: Path, select: str | None, command: str = "build") -> None:

@@ -2,35 +2,34 @@
 models: it has PHQ-2/PHQ-9 rows with empty values and no MDD diagnosis or antidepressant, so a
 correct pipeline builds without error and finds no TRD episode (shared/data/README.md).
 
-The whole dbt project is built here (not only the registry models), so the registry outputs are
-also checked against the shared models and marts that consume them."""
+The folder goes through the real ingest stage (`ingest.load.ingest_datasets`, with a two-line
+dataset.yml) and the whole dbt project is built (not only the registry models), so the registry
+models are checked between the real loader and the shared models and marts that consume them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
-from registry_omop import create_warehouse, load_omop_folder, query, run_dbt
+from registry_omop import query, run_dbt
+
+from ingest.load import ingest_datasets
 
 DATASET = "SYNTHEA27NJ"
 
 
 @pytest.fixture(scope="module")
 def warehouse(synthea_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Given the export's contract tables loaded into raw, when the whole project is built."""
+    """Given the export ingested as a registry dataset, when the whole project is built."""
     work = tmp_path_factory.mktemp("registry_synthea")
-    path = create_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        load_omop_folder(con, synthea_folder, DATASET)
-    finally:
-        con.close()
+    path = work / "warehouse.duckdb"
+    (synthea_folder / "dataset.yml").write_text(f"dataset_id: {DATASET}\nsource: registry\n")
+    assert ingest_datasets([synthea_folder], path) == 0
     run_dbt(path, work, select=None)
     return path
 
 
-def test_synthea_export_loads_every_contract_table_it_has(warehouse: Path) -> None:
+def test_synthea_export_ingests_every_contract_table_it_has(warehouse: Path) -> None:
     counts = dict(
         query(
             warehouse,
