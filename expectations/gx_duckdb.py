@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import duckdb_engine
 import great_expectations as gx
 import sqlalchemy as sa
 from duckdb_engine import ConnectionWrapper
@@ -34,9 +35,44 @@ from great_expectations.data_context.types.base import (
 )
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from sqlalchemy.dialects import registry
 from sqlalchemy.pool import NullPool
 
 DOCS_SITE = "trd_local"
+
+
+class FastReflectionDialect(duckdb_engine.Dialect):
+    """duckdb-engine, reading column types from information_schema.
+
+    GX reflects every table it validates; duckdb-engine inherits PostgreSQL's reflection through
+    DuckDB's pg_catalog emulation, which takes about 0.15 s a table (most of a small check run).
+    """
+
+    supports_statement_cache = False  # as duckdb-engine; SQLAlchemy wants each dialect to say
+
+    def get_columns(  # type: ignore[override]
+        self, connection: sa.Connection, table_name: str, schema: str | None = None, **kw: object
+    ) -> list[dict[str, object]]:
+        rows = connection.execute(
+            sa.text(
+                "select column_name, data_type, is_nullable from information_schema.columns "
+                "where table_schema = :schema and table_name = :table order by ordinal_position"
+            ),
+            {"schema": schema or "main", "table": table_name},
+        )
+        return [
+            {"name": name, "type": self._column_type(data_type), "nullable": nullable == "YES"}
+            for name, data_type, nullable in rows
+        ]
+
+    def _column_type(self, data_type: str) -> sa.types.TypeEngine:
+        name = data_type.split("(")[0].lower()
+        return (EXTRA_TYPES.get(name) or self.ischema_names.get(name) or sa.types.NullType)()
+
+
+EXTRA_TYPES: dict[str, type[sa.types.TypeEngine]] = {"double": sa.DOUBLE, "float": sa.FLOAT}
+"""DuckDB type names duckdb-engine's name table lacks."""
+registry.register("trd_duckdb", __name__, "FastReflectionDialect")
 
 
 class BufferedExecutionEngine(SqlAlchemyExecutionEngine):
@@ -91,6 +127,6 @@ def add_connection_datasource(
     """Register `con` with `context` as a buffered GX SQL data source."""
     return context.data_sources.add_trd_duckdb(  # type: ignore[attr-defined]
         name=name,
-        connection_string="duckdb:///:memory:",  # dialect only: `creator` supplies connections
+        connection_string="trd_duckdb:///:memory:",  # dialect only: `creator` connects
         kwargs=connection_engine_kwargs(con),
     )

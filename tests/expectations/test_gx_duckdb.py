@@ -47,6 +47,8 @@ CHECKS = (
 )
 """One check per rule type; a bad table breaks each of them."""
 
+pytestmark = pytest.mark.filterwarnings("ignore:`schema_name` is deprecated:DeprecationWarning")
+
 DATA_CHECKS = {"t.id_not_null", "t.code_in_set", "t.score_between", "t.dates_ordered", "t.no_rows"}
 """The checks GX answers by reading rows (the others read the catalog)."""
 

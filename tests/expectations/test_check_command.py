@@ -1,0 +1,246 @@
+"""`trd check` on a warehouse file: dq tables, Data Docs, JUnit XML, summary and exit codes.
+
+The marts are created here by SQL with the SPEC 6 columns (the dbt marts are tested elsewhere),
+so each test shows the mart rows it depends on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from dq_datasets import _adqs, load_raw, valid_registry, valid_trial
+
+from expectations.check import check, data_docs_dir
+from expectations.junit import write_junit
+from expectations.results import CheckResult
+from trd.cli import main
+
+MARTS_DDL = (
+    "create schema if not exists marts",
+    """create table marts.cohort_episodes (source varchar, dataset_id varchar,
+        person_key varchar, treatment_class varchar, treatment varchar, index_day integer,
+        index_date date, age integer, sex varchar, prior_failures integer, is_trd boolean)""",
+    """create table marts.episode_outcomes (source varchar, dataset_id varchar,
+        person_key varchar, treatment_class varchar, is_trd boolean, scale varchar,
+        timepoint varchar, baseline double, value double, pct_change double,
+        responder boolean, remitter boolean, evaluable_oc boolean, evaluable_nri boolean,
+        evaluable_locf boolean)""",
+    """create table marts.response_rates (source varchar, dataset_id varchar,
+        treatment_class varchar, scale varchar, timepoint varchar, analysis varchar,
+        is_primary boolean, n integer, n_responders integer, response_rate double,
+        response_ci_low double, response_ci_high double, n_remitters integer,
+        remission_rate double, remission_ci_low double, remission_ci_high double)""",
+)
+
+GOOD_MARTS = (
+    "insert into marts.cohort_episodes values "
+    "('trial', 'T1', 'S-001', 'esketamine', null, 1, null, 35, 'F', 2, true), "
+    "('trial', 'T1', 'S-002', 'standard_ad', null, 1, null, 50, 'M', 0, true)",
+    "insert into marts.episode_outcomes values "
+    "('trial', 'T1', 'S-001', 'esketamine', true, 'MADRS', 'D28', 34, 15, -55.9, true, false, "
+    "true, true, true)",
+    # Wilson 95% CIs; 0 of 10 has a lower bound a rounding error below 0 (tolerated)
+    "insert into marts.response_rates values "
+    "('trial', 'T1', 'esketamine', 'MADRS', 'D28', 'nri', true, 10, 4, 0.4, 0.1682, 0.6873, "
+    "0, 0.0, -1e-17, 0.2775)",
+)
+
+
+@dataclass
+class Run:
+    code: int
+    warehouse: Path
+    junit: Path
+    out: str
+
+    def sql(self, query: str) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
+
+def _warehouse(path: Path, datasets: dict[str, tuple[str, dict]], marts: tuple[str, ...]) -> Path:
+    con = duckdb.connect(str(path))
+    for dataset_id, (source, rows) in datasets.items():
+        load_raw(con, rows, dataset_id, source)
+    for statement in MARTS_DDL + marts:
+        con.execute(statement)
+    con.close()
+    return path
+
+
+def _run(tmp: Path, datasets: dict, marts: tuple) -> Run:
+    warehouse = _warehouse(tmp / "warehouse.duckdb", datasets, marts)
+    junit = tmp / "reports" / "junit.xml"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = check(warehouse, junit=junit)
+    return Run(code, warehouse, junit, out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    # a valid trial and a valid registry dataset, and marts that satisfy every mart check
+    datasets = {"T1": ("trial", valid_trial()), "R1": ("registry", valid_registry())}
+    return _run(tmp_path_factory.mktemp("clean"), datasets, GOOD_MARTS)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    # T1 valid; T2 the same trial plus an ADQS row on day 0 (row 9); a remission rate of 1.5
+    # whose CI does not contain it; an episode with a baseline of 0 (warn)
+    t2 = valid_trial()
+    t2["adqs"].append(_adqs("S-001", 20, 0))
+    marts = GOOD_MARTS + (
+        "insert into marts.response_rates values ('trial', 'T1', 'standard_ad', 'MADRS', "
+        "'D28', 'nri', true, 10, 5, 0.5, 0.2366, 0.7634, 15, 1.5, 0.2, 0.4)",
+        "insert into marts.episode_outcomes values ('trial', 'T1', 'S-002', 'standard_ad', "
+        "true, 'MADRS', 'D28', 0, 10, null, null, false, false, false, false)",
+    )
+    datasets = {"T1": ("trial", valid_trial()), "T2": ("trial", t2)}
+    return _run(tmp_path_factory.mktemp("broken"), datasets, marts)
+
+
+def test_clean_warehouse_exits_0(clean: Run) -> None:
+    assert clean.code == 0
+    assert "0 error(s), 0 warning(s)" in clean.out
+
+
+def test_writes_one_run_and_one_row_per_check_and_dataset(clean: Run) -> None:
+    # when check runs / then dq.runs has the run and dq.check_results one row per check+dataset
+    (run,) = clean.sql("select run_id, kind, n_checks, n_failed_error, gx_version from dq.runs")
+    results = clean.sql(
+        f"select dataset_id, check_id from dq.check_results where run_id = '{run[0]}'"
+    )
+    assert run[1:4] == ("check", len(results), 0) and run[4] == "1.24.1"
+    assert len(set(results)) == len(results)
+    assert {d for d, _ in results} == {"T1", "R1"}
+    assert ("T1", "response_rates.remission_ci_contains_rate") in results
+    assert ("R1", "person.implied_age_at_most_90") in results
+
+
+def test_builds_data_docs_beside_the_warehouse(clean: Run) -> None:
+    docs = clean.warehouse.parent / "gx" / "data_docs"
+    assert (docs / "index.html").is_file()
+    assert any((docs / "validations").rglob("*.html"))
+    assert f"Data Docs: {docs / 'index.html'}" in clean.out
+
+
+def test_junit_of_a_clean_run_has_every_check_and_no_failure(clean: Run) -> None:
+    root = ET.parse(clean.junit).getroot()
+    (n_checks,) = clean.sql("select n_checks from dq.runs")[0]
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (
+        str(n_checks),
+        "0",
+        "0",
+    )
+    assert len(root.findall(".//testcase")) == n_checks
+
+
+def test_prints_progress_per_suite(clean: Run) -> None:
+    assert "trd check: raw suites of R1 (registry)" in clean.out
+    assert "  T1 adqs: 19 checks, ok" in clean.out
+    assert "trd check: mart suites of T1" in clean.out
+
+
+def test_error_level_failure_exits_1(broken: Run) -> None:
+    assert broken.code == 1
+    assert "Error-level checks failed: reports will not be published" in broken.out
+
+
+def test_raw_checks_run_per_dataset(broken: Run) -> None:
+    # T2's day-0 row fails T2's check only (the raw tables hold both datasets)
+    failing = broken.sql(
+        "select dataset_id, check_id, unexpected_count, failing_keys from dq.check_results "
+        "where not success and table_name = 'adqs'"
+    )
+    assert failing == [("T2", "adqs.ady_not_null_or_zero", 1, "S-001")]
+
+
+def test_mart_failures_are_recorded_with_keys(broken: Run) -> None:
+    failing = broken.sql(
+        "select check_id, severity, failing_keys from dq.check_results "
+        "where not success and table_name like 'marts.%' order by check_id"
+    )
+    assert failing == [
+        ("episode_outcomes.baseline_not_zero", "warn", "S-002/standard_ad/MADRS"),
+        ("response_rates.n_remitters_at_most_n", "error", "standard_ad/MADRS/D28/nri"),
+        (
+            "response_rates.remission_ci_contains_rate",
+            "error",
+            "standard_ad/MADRS/D28/nri: 0.2 <= 1.5 <= 0.4",
+        ),
+        ("response_rates.remission_rate_in_unit_interval", "error", "standard_ad/MADRS/D28/nri"),
+    ]
+
+
+def test_summary_lists_each_failure_on_one_line(broken: Run) -> None:
+    assert "4 error(s), 1 warning(s)" in broken.out
+    assert (
+        "ERROR dataset T2, file adqs.csv, column ady, rows 9: ADY must not be null or 0"
+        in broken.out
+    )
+    assert "WARN  dataset T1, column marts.episode_outcomes.baseline: " in broken.out
+
+
+def test_junit_marks_errors_as_failures_and_warnings_as_skipped(broken: Run) -> None:
+    root = ET.parse(broken.junit).getroot()
+    assert (root.get("failures"), root.get("skipped")) == ("4", "1")
+    case = root.find(".//testcase[@classname='T2.adqs'][@name='adqs.ady_not_null_or_zero']")
+    assert case is not None
+    failure = case.find("failure")
+    assert failure is not None and "rows 9" in failure.get("message", "")
+    warn = root.find(".//testcase[@name='episode_outcomes.baseline_not_zero']")
+    assert warn is not None and warn.find("skipped") is not None
+    assert (warn.findtext("system-out") or "").startswith("WARNING (plausibility): dataset T1")
+
+
+def test_missing_warehouse_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # given no warehouse file / when `trd check` runs / then usage error, pointing at the steps
+    code = main(["--warehouse", str(tmp_path / "none.duckdb"), "check"])
+    assert code == 2
+    assert "trd build" in capsys.readouterr().err
+
+
+def test_warehouse_without_marts_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a warehouse with raw data but no dbt build
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    load_raw(con, valid_trial(), "T1", "trial")
+    con.close()
+    # when `trd check` runs / then it asks for `trd build`
+    assert main(["--warehouse", str(warehouse), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "has no marts to check" in err and "run `trd build` first" in err
+
+
+def test_data_docs_location_can_be_chosen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.delenv("TRD_DATA_DOCS", raising=False)
+    assert data_docs_dir(warehouse) == tmp_path / "gx" / "data_docs"
+    monkeypatch.setenv("TRD_DATA_DOCS", str(tmp_path / "docs"))
+    assert data_docs_dir(warehouse) == tmp_path / "docs"
+    assert data_docs_dir(warehouse, tmp_path / "other") == tmp_path / "other"
+
+
+def test_junit_warning_is_not_a_failure(tmp_path: Path) -> None:
+    # given one passing error check and one failing warn check
+    common = {"table": "adqs", "category": "plausibility", "description": "d", "fix": "f"}
+    results = [
+        CheckResult("a", severity="error", success=True, **common),  # type: ignore[arg-type]
+        CheckResult("b", severity="warn", success=False, **common),  # type: ignore[arg-type]
+    ]
+    # when written as JUnit / then nothing fails and the warning is a skipped testcase
+    write_junit(results, tmp_path / "j.xml")
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("2", "0", "1")
