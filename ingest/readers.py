@@ -49,7 +49,8 @@ BATCH_ROWS = 500_000
 PROGRESS_EVERY = 1_000_000
 """Print progress on stderr each time this many more rows of one file have been read."""
 SNIFF_BYTES = 8192
-XPT_MAGIC = (b"HEADER RECORD*******LIBRARY HEADER RECORD", b"HEADER RECORD*******LIBV8 HEADER")
+XPT_MAGIC = b"HEADER RECORD*******LIB"
+"""SAS transport v5 (`LIBRARY HEADER RECORD`) and v8 (`LIBV8   HEADER RECORD`) files start so."""
 SAS7BDAT_MAGIC = bytes.fromhex("000000000000000000000000c2ea8160b31411cfbd92080009c7318c181f1011")
 DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 
