@@ -34,6 +34,22 @@ timepoints as (
     select * from {{ ref('timepoints') }}
 ),
 
+last_window_day as (
+    select max(window_end) as last_day
+    from timepoints
+),
+
+-- records after the last window can be neither a timepoint value nor a LOCF value (registry
+-- follow-up runs for years), so they are dropped before the joins below multiply rows
+relevant_assessments as (
+    select assessments.*
+    from assessments
+    cross join last_window_day
+    where
+        assessments.study_day <= last_window_day.last_day
+        or assessments.visit_timepoint is not null
+),
+
 episode_scales as (
     select
         episodes.source,
@@ -84,7 +100,7 @@ records_at_timepoint as (
                 assessments.record_id
         ) as record_rank
     from grid
-    inner join assessments
+    inner join relevant_assessments as assessments
         on
             grid.episode_key = assessments.episode_key
             and grid.scale = assessments.scale
@@ -122,7 +138,7 @@ records_up_to_window_end as (
                 assessments.record_id desc
         ) as record_rank
     from grid
-    inner join assessments
+    inner join relevant_assessments as assessments
         on
             grid.episode_key = assessments.episode_key
             and grid.scale = assessments.scale
