@@ -40,7 +40,7 @@ CLASS_STYLE: dict[str, tuple[str, str]] = {
     "esketamine": ("Esketamine", "#CC79A7"),
     "standard_ad": ("Standard antidepressant", "#0072B2"),
     "augmentation": ("Augmentation", "#009E73"),
-    "ect": ("ECT", "#E69F00"),
+    "ect": ("ECT", "#8C564B"),
     "placebo": ("Placebo", "#7F7F7F"),
     "other": ("Other", "#56B4E9"),
 }
@@ -147,11 +147,20 @@ def class_cell(treatment_class: str) -> str:
 
 @dataclass(frozen=True)
 class Col:
-    """A table column: header text, how to turn a row into cell HTML, and its alignment."""
+    """A table column: header text, how to turn a row into cell HTML, and its alignment.
+
+    `count` marks cells that hold a count of patients or records (class "count"), so that a test
+    can check every such cell of every page against the small-cell rule.
+    """
 
     header: str
     cell: Callable[[dict[str, Any]], str]
     numeric: bool = False
+    count: bool = False
+
+    @property
+    def css(self) -> str:
+        return " ".join(c for c, on in (("num", self.numeric), ("count", self.count)) if on)
 
 
 def text(key: str) -> Callable[[dict[str, Any]], str]:
@@ -170,16 +179,14 @@ def table(
 
     Cells are built only from what the caller passes: no hidden attributes or embedded data.
     """
-    head = "".join(f'<th class="{"num" if c.numeric else ""}">{c.header}</th>' for c in cols)
+    head = "".join(f'<th class="{c.css}">{c.header}</th>' for c in cols)
     body: list[str] = []
     current = None
     for row in rows:
         if group_by is not None and (group := group_by(row)) != current:
             current = group
             body.append(f'<tr class="group"><th colspan="{len(cols)}">{group}</th></tr>')
-        cells = "".join(
-            f'<td class="{"num" if c.numeric else ""}">{c.cell(row)}</td>' for c in cols
-        )
+        cells = "".join(f'<td class="{c.css}">{c.cell(row)}</td>' for c in cols)
         body.append(f"<tr>{cells}</tr>")
     foot = f'<p class="table-notes">{notes}</p>' if notes else ""
     return (

@@ -62,33 +62,14 @@ def forest(rows: list[dict[str, Any]], outcome: str) -> plt.Figure:
     _log_ticks(ax_rr, rows)
     ax_rd.set_yticks(ys, [_row_label(r) for r in rows], fontsize=8.5)
     ax_rd.set_ylim(0.4, n + 0.6)
-    ax_rd.set_xlabel("Risk difference, percentage points (95% CI)")
-    ax_rr.set_xlabel("Risk ratio, log scale (95% CI)")
+    favours = "\n← favours reference  ·  favours class →"
+    ax_rd.set_xlabel("Risk difference, percentage points (95% CI)" + favours)
+    ax_rr.set_xlabel("Risk ratio, log scale (95% CI)" + favours)
     ax_rd.set_title(f"{outcome.capitalize()}: risk difference", loc="left")
     ax_rr.set_title(f"{outcome.capitalize()}: risk ratio", loc="left")
     for ax in (ax_rd, ax_rr):
         rc.style_axes(ax)
         ax.tick_params(axis="y", length=0)
-    ax_rd.text(
-        0.01,
-        -0.09 - 0.3 / max(n, 1),
-        "← favours reference",
-        transform=ax_rd.transAxes,
-        fontsize=8,
-        color="#6b7280",
-        ha="left",
-        va="top",
-    )
-    ax_rd.text(
-        0.99,
-        -0.09 - 0.3 / max(n, 1),
-        "favours class →",
-        transform=ax_rd.transAxes,
-        fontsize=8,
-        color="#6b7280",
-        ha="right",
-        va="top",
-    )
     return fig
 
 
