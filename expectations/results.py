@@ -55,14 +55,12 @@ class CheckResult:
         return str(self.as_error())
 
     def as_error(self) -> TrdError:
-        """This failure as the project's user-facing error (ingest raises it to reject a load)."""
+        """This failure as the project's user-facing error (what ingest and `trd check` print)."""
         rule = self.description
         if self.exception:
             rule += f" (could not be evaluated: {self.exception.splitlines()[0]})"
-        elif self.failing_keys:
-            shown = ", ".join(self.failing_keys[:5])
-            more = " ..." if len(self.failing_keys) > 5 or self.unexpected_count > 5 else ""
-            rule += f" ({shown}{more})"
+        else:
+            rule += self._extent()
         return DataRejected(
             rule=rule,
             fix=self.fix,
@@ -74,3 +72,15 @@ class CheckResult:
             rows=self.failing_rows,
             n_rows=self.unexpected_count if self.failing_rows else None,
         )
+
+    def _extent(self) -> str:
+        """' (S-001, S-007; 2 rows, 0.4% of the table)': a few failing keys and how much fails."""
+        parts = []
+        if self.failing_keys:
+            more = len(self.failing_keys) > 5 or self.unexpected_count > 5
+            parts.append(", ".join(self.failing_keys[:5]) + (" ..." if more else ""))
+        if self.unexpected_percent is not None and not self.success:
+            pct = self.unexpected_percent
+            shown = f"{pct:.1f}" if pct >= 0.1 else f"{pct:.2g}"
+            parts.append(f"{self.unexpected_count} rows, {shown}% of the table")
+        return f" ({'; '.join(parts)})" if parts else ""

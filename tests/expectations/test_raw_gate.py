@@ -462,8 +462,8 @@ def test_message_names_dataset_file_column_rows_rule_and_fix(
     result = by_id(trial_errors)["adqs.ady_not_null_or_zero"]
     assert result.message() == (
         "dataset T1, file adqs.csv, column ady, rows 9, 10: ADY must not be null or 0 (CDISC "
-        "study days skip day 0) (S-001). Fix: Derive ADY from ADT and the first dose date "
-        "(day 1 = first dose, day -1 = the day before) and load again."
+        "study days skip day 0) (S-001; 2 rows, 12.5% of the table). Fix: Derive ADY from ADT "
+        "and the first dose date (day 1 = first dose, day -1 = the day before) and load again."
     )
 
 
