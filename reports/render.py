@@ -228,6 +228,7 @@ def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
         TRD_WAREHOUSE=str(warehouse),
         TRD_SMALL_CELL_THRESHOLD=str(threshold),
         MPLBACKEND="Agg",
+        QUARTO_PYTHON=sys.executable,  # Quarto runs the pages in this venv's python3 kernel
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
     return env

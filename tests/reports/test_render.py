@@ -156,6 +156,14 @@ def test_pages_make_no_network_reference_and_embed_no_data(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_code_cells_are_not_shown(site: Site, page: str) -> None:
+    # then the page holds the cells' output only, not their Python source
+    assert "import _common" not in site.pages[page]
+    assert "rc.show(" not in site.pages[page]
+
+
+@pytest.mark.slow
 def test_figures_are_inline_png_images_with_alt_text(pages: dict[str, Page]) -> None:
     images = [attrs for tag, attrs in pages["index"].tags if tag == "img"]
     # then the forest plots (response, remission) and the time course are inline PNGs
