@@ -144,14 +144,14 @@ def rates_table(rows: list[dict[str, Any]], with_analysis: bool, caption: str) -
     cols = [
         Col("Timepoint", lambda r: html.escape(r["timepoint"]) if r["_first_of_timepoint"] else ""),
         Col("Treatment class", lambda r: rc.class_cell(r["treatment_class"])),
-        Col("n", lambda r: rc.shown(r["n_display"]), numeric=True),
-        Col("Responders", lambda r: rc.shown(r["n_responders_display"]), numeric=True),
+        Col("n", lambda r: rc.shown(r["n_display"]), numeric=True, count=True),
+        Col("Responders", lambda r: rc.shown(r["n_responders_display"]), numeric=True, count=True),
         Col(
             "Response, % (95% CI)",
             lambda r: rc.rate_ci(r["response_rate"], r["response_ci_low"], r["response_ci_high"]),
             numeric=True,
         ),
-        Col("Remitters", lambda r: rc.shown(r["n_remitters_display"]), numeric=True),
+        Col("Remitters", lambda r: rc.shown(r["n_remitters_display"]), numeric=True, count=True),
         Col(
             "Remission, % (95% CI)",
             lambda r: rc.rate_ci(
@@ -187,9 +187,9 @@ def cohort_table(rows: list[dict[str, Any]]) -> str:
 
     cols = [
         Col("Treatment class", lambda r: rc.class_cell(r["treatment_class"])),
-        Col("Episodes", lambda r: rc.shown(r["n_episodes_display"]), numeric=True),
-        Col("TRD episodes", lambda r: rc.shown(r["n_trd_display"]), numeric=True),
-        Col("Female, n (%)", female, numeric=True),
+        Col("Episodes", lambda r: rc.shown(r["n_episodes_display"]), numeric=True, count=True),
+        Col("TRD episodes", lambda r: rc.shown(r["n_trd_display"]), numeric=True, count=True),
+        Col("Female, n (%)", female, numeric=True, count=True),
         Col("Age, mean (SD)", age, numeric=True),
     ]
     return rc.table(
@@ -208,8 +208,8 @@ def attrition_table(rows: list[dict[str, Any]]) -> str:
     cols = [
         Col("Step", lambda r: str(r["step_order"]), numeric=True),
         Col("Who remains", rc.text("description")),
-        Col("Remaining", lambda r: rc.shown(r["n_remaining_display"]), numeric=True),
-        Col("Excluded", lambda r: rc.shown(r["n_excluded_display"]), numeric=True),
+        Col("Remaining", lambda r: rc.shown(r["n_remaining_display"]), numeric=True, count=True),
+        Col("Excluded", lambda r: rc.shown(r["n_excluded_display"]), numeric=True, count=True),
     ]
     return rc.table(
         rows,
@@ -318,7 +318,7 @@ def dq_checks_table() -> str:
         Col("Category", rc.text("category")),
         Col("Dataset · table · column", where),
         Col("Check", check),
-        Col("Unexpected", lambda r: rc.count_text(r["unexpected_count"]), numeric=True),
+        Col("Unexpected", lambda r: rc.count_text(r["unexpected_count"]), numeric=True, count=True),
         Col("Unexpected %", unexpected_pct, numeric=True),
     ]
     return rc.table(
@@ -356,7 +356,7 @@ def provenance() -> str:
             Col(
                 "SHA-256", lambda r: f'<code class="hash">{html.escape(r["sha256"] or "–")}</code>'
             ),
-            Col("Rows", lambda r: rc.count_text(r["rows"]), numeric=True),
+            Col("Rows", lambda r: rc.count_text(r["rows"]), numeric=True, count=True),
             Col("Loaded", lambda r: html.escape(str(r["finished_at"] or r["loaded_at"])[:19])),
         ]
         parts.append(
