@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import Site
 from PIL import Image, ImageStat
+from report_warehouse import Site
 
 pytestmark = pytest.mark.browser
 

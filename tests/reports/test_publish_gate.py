@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Site, add_check_run, add_failing_run, copy_warehouse
+from report_warehouse import Site, add_check_run, add_failing_run, copy_warehouse
 
 from reports.render import publish_gate, render
 from trd.cli import main

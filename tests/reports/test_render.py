@@ -12,7 +12,7 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from conftest import RATES, THRESHOLD, Site
+from report_warehouse import RATES, THRESHOLD, Site
 
 from reports.render import parse_qmd, to_notebook
 from trd.settings import REPO_ROOT

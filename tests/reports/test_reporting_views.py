@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import THRESHOLD
+from report_warehouse import THRESHOLD
 
 COUNT_COLUMNS = {
     "response_rates": ("n", "n_responders", "n_remitters"),

@@ -1,0 +1,487 @@
+"""A small warehouse for the report tests: marts written by SQL, reporting views built by dbt.
+
+The marts hold small cells on purpose (SPEC 8): the tables below state every count, so a test
+can say which numbers must never reach a report. The pytest fixtures that build and render it
+once per session are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.schema import create_raw_schema
+from reports.render import render
+from trd.settings import REPO_ROOT
+
+THRESHOLD = 11
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Rate and Wilson 95% interval, so fixture rows look like the marts' rows."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One marts.response_rates row, stated by its counts."""
+
+    source: str
+    dataset_id: str
+    treatment_class: str
+    scale: str
+    timepoint: str
+    analysis: str
+    is_primary: bool
+    n: int
+    n_responders: int
+    n_remitters: int
+
+    def row(self) -> tuple:
+        resp = wilson(self.n_responders, self.n)
+        rem = wilson(self.n_remitters, self.n)
+        return (
+            self.source,
+            self.dataset_id,
+            self.treatment_class,
+            self.scale,
+            self.timepoint,
+            self.analysis,
+            self.is_primary,
+            self.n,
+            self.n_responders,
+            *resp,
+            self.n_remitters,
+            *rem,
+        )
+
+
+def _r(ds: str, cls: str, tp: str, an: str, n: int, resp: int, rem: int) -> Rate:
+    source = "trial" if ds.startswith("TRIAL") else "registry"
+    primary = an == ("nri" if source == "trial" else "oc")
+    return Rate(
+        source, ds, cls, "MADRS" if source == "trial" else "PHQ9", tp, an, primary, n, resp, rem
+    )
+
+
+RATES: tuple[Rate, ...] = (
+    # TRIAL-A, D28: esketamine's oc non-responders are 6 (R3), which also hides its nri and
+    # locf responders (R4: nri counts the same 55 responders); standard_ad has 5 responders.
+    _r("TRIAL-A", "esketamine", "D28", "oc", 61, 55, 31),
+    _r("TRIAL-A", "esketamine", "D28", "nri", 84, 55, 31),
+    _r("TRIAL-A", "esketamine", "D28", "locf", 77, 58, 33),
+    _r("TRIAL-A", "standard_ad", "D28", "oc", 64, 5, 0),
+    _r("TRIAL-A", "standard_ad", "D28", "nri", 81, 5, 0),
+    _r("TRIAL-A", "standard_ad", "D28", "locf", 75, 5, 0),
+    # TRIAL-A, H24: everything large enough: shown as is.
+    _r("TRIAL-A", "esketamine", "H24", "oc", 80, 27, 13),
+    _r("TRIAL-A", "esketamine", "H24", "nri", 83, 27, 13),
+    _r("TRIAL-A", "esketamine", "H24", "locf", 80, 27, 13),
+    _r("TRIAL-A", "standard_ad", "H24", "oc", 79, 12, 14),
+    _r("TRIAL-A", "standard_ad", "H24", "nri", 81, 12, 14),
+    _r("TRIAL-A", "standard_ad", "H24", "locf", 79, 12, 14),
+    # REG-B, W6: ketamine has 7 episodes (R1); esketamine is the next smallest class (R2).
+    _r("REG-B", "ketamine", "W6", "oc", 7, 4, 3),
+    _r("REG-B", "esketamine", "W6", "oc", 37, 19, 12),
+    _r("REG-B", "standard_ad", "W6", "oc", 146, 52, 29),
+    # REG-B, D7: all shown, so the time course and forest plot have something to draw.
+    _r("REG-B", "ketamine", "D7", "oc", 23, 13, 11),
+    _r("REG-B", "esketamine", "D7", "oc", 29, 12, 11),
+    _r("REG-B", "standard_ad", "D7", "oc", 131, 20, 12),
+)
+
+ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
+    # REG-B: step 3 excludes 6 persons (A1), so step 3's remaining is hidden until the run of
+    # exclusions reaches 11 (step 4 adds 2, step 5 adds 40: shown again at step 5).
+    ("REG-B", 1, "Persons in the dataset", 5000, 0),
+    ("REG-B", 2, "Persons with a major depressive disorder diagnosis", 812, 4188),
+    ("REG-B", 3, "Persons with a new-user index", 806, 6),
+    ("REG-B", 4, "Index with >= 365 days of prior observation", 804, 2),
+    ("REG-B", 5, "Persons meeting the TRD rule", 764, 40),
+    ("REG-B", 6, "With a baseline score", 213, 551),
+    ("TRIAL-A", 1, "Subjects in ADSL", 171, 0),
+    ("TRIAL-A", 2, "In the safety population (SAFFL = Y)", 168, 3),
+    ("TRIAL-A", 3, "Arm mapped to a treatment class", 168, 0),
+    ("TRIAL-A", 4, "TRD", 168, 0),
+    ("TRIAL-A", 5, "With a non-zero baseline", 164, 4),
+)
+
+
+def comparisons() -> list[tuple]:
+    """marts.response_comparisons rows for every class against its dataset's reference."""
+    by_key = {(r.dataset_id, r.timepoint, r.analysis, r.treatment_class): r for r in RATES}
+    rows = []
+    for r in RATES:
+        ref = by_key[(r.dataset_id, r.timepoint, r.analysis, "standard_ad")]
+        if r.treatment_class == "standard_ad":
+            continue
+        for outcome, k1, k0 in (
+            ("response", r.n_responders, ref.n_responders),
+            ("remission", r.n_remitters, ref.n_remitters),
+        ):
+            p1, p0 = k1 / r.n, k0 / ref.n
+            rd = p1 - p0
+            half = 1.96 * math.sqrt(p1 * (1 - p1) / r.n + p0 * (1 - p0) / ref.n)
+            if k1 and k0:
+                rr = p1 / p0
+                se = math.sqrt(1 / k1 - 1 / r.n + 1 / k0 - 1 / ref.n)
+                rr_ci = (rr * math.exp(-1.96 * se), rr * math.exp(1.96 * se))
+            else:
+                rr, rr_ci = None, (None, None)
+            rows.append(
+                (
+                    r.dataset_id,
+                    r.scale,
+                    r.timepoint,
+                    r.analysis,
+                    outcome,
+                    r.treatment_class,
+                    "standard_ad",
+                    rd,
+                    rd - half,
+                    rd + half,
+                    rr,
+                    *rr_ci,
+                )
+            )
+    return rows
+
+
+def episodes() -> list[tuple]:
+    """marts.cohort_episodes: REG-B has 7 ketamine episodes (C1), TRIAL-A 3 non-TRD (C3)."""
+    rows: list[tuple] = []
+    plan = {
+        ("registry", "REG-B", "ketamine"): 7,
+        ("registry", "REG-B", "esketamine"): 37,
+        ("registry", "REG-B", "standard_ad"): 169,
+        ("trial", "TRIAL-A", "esketamine"): 84,
+        ("trial", "TRIAL-A", "standard_ad"): 84,
+    }
+    for (source, ds, cls), count in plan.items():
+        for i in range(count):
+            rows.append(
+                (
+                    source,
+                    ds,
+                    f"{cls}-{i}",
+                    cls,
+                    cls,
+                    30 + i % 50,
+                    "F" if i % 3 else "M",
+                    None if source == "registry" else 2,
+                    not (source == "trial" and i < 3),
+                )
+            )
+    return rows
+
+
+PCT_CHANGE: tuple[tuple[str, str, str, str, str, int, float, float, float], ...] = (
+    ("trial", "TRIAL-A", "esketamine", "MADRS", "H24", 80, -38.2, -42.0, -34.4),
+    ("trial", "TRIAL-A", "esketamine", "MADRS", "D28", 61, -61.7, -66.0, -57.4),
+    ("trial", "TRIAL-A", "standard_ad", "MADRS", "H24", 79, -9.1, -12.5, -5.7),
+    ("trial", "TRIAL-A", "standard_ad", "MADRS", "D28", 64, -31.4, -36.0, -26.8),
+    ("registry", "REG-B", "ketamine", "PHQ9", "D7", 23, -44.6, -52.0, -37.2),
+    ("registry", "REG-B", "ketamine", "PHQ9", "W6", 7, -57.3, -70.0, -44.6),
+    ("registry", "REG-B", "esketamine", "PHQ9", "D7", 29, -35.5, -41.0, -30.0),
+    ("registry", "REG-B", "esketamine", "PHQ9", "W6", 37, -47.1, -53.0, -41.2),
+    ("registry", "REG-B", "standard_ad", "PHQ9", "D7", 131, -12.2, -15.0, -9.4),
+    ("registry", "REG-B", "standard_ad", "PHQ9", "W6", 146, -36.8, -40.1, -33.5),
+)
+
+
+def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
+    """The six marts with SPEC 6 columns; `empty` leaves them without rows (no episode)."""
+    con.execute("create schema if not exists marts")
+    con.execute("""
+        create or replace table marts.response_rates (
+            source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
+            timepoint varchar, analysis varchar, is_primary boolean, n bigint,
+            n_responders bigint, response_rate double, response_ci_low double,
+            response_ci_high double, n_remitters bigint, remission_rate double,
+            remission_ci_low double, remission_ci_high double)""")
+    con.execute("""
+        create or replace table marts.response_comparisons (
+            dataset_id varchar, scale varchar, timepoint varchar, analysis varchar,
+            outcome varchar, treatment_class varchar, reference_class varchar,
+            risk_difference double, risk_difference_ci_low double,
+            risk_difference_ci_high double, risk_ratio double, risk_ratio_ci_low double,
+            risk_ratio_ci_high double)""")
+    con.execute("""
+        create or replace table marts.attrition (
+            dataset_id varchar, step integer, description varchar, n_remaining bigint,
+            n_excluded bigint)""")
+    con.execute("""
+        create or replace table marts.cohort_episodes (
+            source varchar, dataset_id varchar, person_key varchar, treatment_class varchar,
+            treatment varchar, age integer, sex varchar, prior_failures integer,
+            is_trd boolean)""")
+    con.execute("""
+        create or replace table marts.agg_pct_change (
+            source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
+            timepoint varchar, n integer, mean_pct_change double, sd_pct_change double,
+            ci_low double, ci_high double)""")
+    if empty:
+        return
+    con.executemany(
+        "insert into marts.response_rates values " + _marks(16), [r.row() for r in RATES]
+    )
+    con.executemany("insert into marts.response_comparisons values " + _marks(13), comparisons())
+    con.executemany("insert into marts.attrition values " + _marks(5), list(ATTRITION))
+    con.executemany("insert into marts.cohort_episodes values " + _marks(9), episodes())
+    con.executemany(
+        "insert into marts.agg_pct_change values " + _marks(10),
+        [(*row[:7], 20.0, *row[7:]) for row in PCT_CHANGE],
+    )
+
+
+def _marks(k: int) -> str:
+    return "(" + ", ".join("?" * k) + ")"
+
+
+def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
+    """raw.datasets and raw.load_audit rows for the two datasets (ingest's own DDL)."""
+    create_raw_schema(con)
+    loaded = datetime(2026, 11, 20, 9, 30)
+    con.executemany(
+        "insert into raw.datasets values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                "TRIAL-A",
+                "trial",
+                "Esketamine vs oral AD (fixture)",
+                "trd",
+                "nri",
+                None,
+                "c0ffee" * 10 + "abcd",
+                "L1",
+                loaded,
+            ),
+            (
+                "REG-B",
+                "registry",
+                "OMOP registry (fixture)",
+                None,
+                "oc",
+                None,
+                "bead" * 16,
+                "L2",
+                loaded,
+            ),
+        ],
+    )
+    con.executemany(
+        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 171, "loaded", loaded, loaded, None),
+            ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
+            ("L1", "TRIAL-A", "adlb.csv", "a3" * 32, 7, "loaded", loaded, loaded, None),
+            ("L2", "REG-B", "person.csv", "b1" * 32, 5000, "loaded", loaded, loaded, None),
+            ("L2", "REG-B", "drug_exposure.csv", "b2" * 32, 91234, "loaded", loaded, loaded, None),
+        ],
+    )
+
+
+def create_dq(con: duckdb.DuckDBPyConnection) -> None:
+    """dq.runs and dq.check_results (docs/architecture.md) with one passing check run."""
+    con.execute("create schema if not exists dq")
+    con.execute("""
+        create table if not exists dq.runs (
+            run_id varchar, kind varchar, started_at timestamp, finished_at timestamp,
+            n_checks integer, n_failed_error integer, n_failed_warn integer, gx_version varchar)""")
+    con.execute("""
+        create table if not exists dq.check_results (
+            run_id varchar, dataset_id varchar, table_name varchar, check_id varchar,
+            column_name varchar, category varchar, severity varchar, success boolean,
+            unexpected_count bigint, unexpected_percent double, failing_keys varchar[],
+            description varchar)""")
+    add_check_run(
+        con,
+        "run-1",
+        datetime(2026, 11, 20, 10, 0),
+        [
+            (
+                "TRIAL-A",
+                "adqs",
+                "adqs.ady_not_null_or_zero",
+                "ady",
+                "conformance",
+                "error",
+                True,
+                0,
+                0.0,
+                "ADY is neither null nor 0",
+            ),
+            (
+                "REG-B",
+                "observation",
+                "observation.in_observation_period",
+                "observation_date",
+                "plausibility",
+                "warn",
+                False,
+                7,
+                0.35,
+                "records dated inside an observation period",
+            ),
+            (
+                "REG-B",
+                "person",
+                "person.age_at_most_90",
+                "year_of_birth",
+                "plausibility",
+                "warn",
+                True,
+                0,
+                0.0,
+                "implied age at most 90",
+            ),
+            (
+                None,
+                "marts.response_rates",
+                "marts.rates_in_unit_interval",
+                "response_rate",
+                "plausibility",
+                "error",
+                True,
+                0,
+                0.0,
+                "rates lie in [0, 1]",
+            ),
+        ],
+    )
+
+
+def add_check_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, checks: Sequence[tuple]
+) -> None:
+    """Append a 'check' run with its results; counts in dq.runs follow the results."""
+    failed_error = sum(1 for c in checks if c[5] == "error" and not c[6])
+    failed_warn = sum(1 for c in checks if c[5] == "warn" and not c[6])
+    con.execute(
+        "insert into dq.runs values (?, 'check', ?, ?, ?, ?, ?, '1.24.1')",
+        [run_id, started, started, len(checks), failed_error, failed_warn],
+    )
+    con.executemany(
+        "insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ['k1', 'k2'], ?)",
+        [
+            (run_id, ds, table, check, col, cat, sev, ok, k, p, desc)
+            for ds, table, check, col, cat, sev, ok, k, p, desc in checks
+        ],
+    )
+
+
+# ---- fixtures --------------------------------------------------------------------------------
+
+
+def build_reporting_views(warehouse: Path, work: Path) -> None:
+    """Run the repo's dbt project on `warehouse`: the two seeds the views join and the views
+    (with their unit and data tests); target/ and logs/ go to `work`, not into the checkout."""
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(REPO_ROOT),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--select",
+            "timepoints treatment_classes path:models/reporting",
+            "--indirect-selection",
+            "cautious",
+        ],
+        env={**os.environ, "TRD_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def copy_warehouse(source: Path, target_dir: Path) -> Path:
+    """A private copy of a built warehouse, for a test that changes data."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / "warehouse.duckdb"
+    shutil.copyfile(source, target)
+    return target
+
+
+@dataclass(frozen=True)
+class Site:
+    """A rendered report: its folder, what render() printed, and each page's HTML."""
+
+    out: Path
+    stdout: str
+    pages: dict[str, str]
+
+
+def render_site(warehouse: Path, out: Path, allow_failed_checks: bool = False) -> Site:
+    """Render with the built-in fallback (CI has no Quarto; the tests check its HTML)."""
+    buffer = io.StringIO()
+    saved = os.environ.get("TRD_NO_QUARTO")
+    os.environ["TRD_NO_QUARTO"] = "1"
+    try:
+        with contextlib.redirect_stdout(buffer):
+            code = render(warehouse, out=out, allow_failed_checks=allow_failed_checks)
+    finally:
+        if saved is None:
+            os.environ.pop("TRD_NO_QUARTO")
+        else:
+            os.environ["TRD_NO_QUARTO"] = saved
+    assert code == 0
+    pages = {p.stem: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.html"))}
+    return Site(out, buffer.getvalue(), pages)
+
+
+def add_failing_run(con: duckdb.DuckDBPyConnection) -> None:
+    """A check run, newer than the fixture's passing one, where an error-level check fails."""
+    add_check_run(
+        con,
+        "run-2",
+        datetime(2026, 11, 21, 8, 0),
+        [
+            (
+                "TRIAL-A",
+                "adsl",
+                "adsl.age_at_most_90",
+                "age",
+                "plausibility",
+                "error",
+                False,
+                3,
+                1.75,
+                "ADSL AGE is at most 90 (Safe Harbor)",
+            ),
+            (
+                "TRIAL-A",
+                "adqs",
+                "adqs.ady_not_null_or_zero",
+                "ady",
+                "conformance",
+                "error",
+                True,
+                0,
+                0.0,
+                "ADY is neither null nor 0",
+            ),
+        ],
+    )
