@@ -134,8 +134,8 @@ TRIAL_C_ADSL = [adsl("C01", KETAMINE_ARM, trdfl="Y"), adsl("C02", SERTRALINE_ARM
 TRIAL_C_ADQS = [
     qs("C01", 1, 20, ablfl="Y"),
     qs("C01", 2, 10),  # H24: responder, remitter
-    qs("C02", 1, 20, ablfl="Y"),
-    qs("C02", 2, 12),  # H24: 24 > 20 no, 12 > 10 no
+    qs("C02", 1, 20, paramcd="madrstot", ablfl="y"),  # codes and flags in any case
+    qs("C02", 2, 12, paramcd=" madrstot"),  # H24: 24 > 20 no, 12 > 10 no
 ]
 
 # ---- REG-1: OMOP registry. Two persons with MDD, two adequate standard-AD trials (sertraline
