@@ -285,7 +285,10 @@ def dq_checks_table() -> str:
     if run is None:
         return dq_status(link=False)
     checks = rc.query(
-        "select * from dq.check_results where run_id = ? "
+        # failing_keys is left out on purpose: record keys never reach a report
+        "select dataset_id, table_name, check_id, column_name, category, severity, success, "
+        "unexpected_count, unexpected_percent, description, fix "
+        "from dq.check_results where run_id = ? "
         "order by success, case severity when 'error' then 0 else 1 end, dataset_id, "
         "table_name, check_id, column_name",
         [run["run_id"]],
@@ -307,8 +310,10 @@ def dq_checks_table() -> str:
         return " · ".join(html.escape(str(p)) for p in parts if p)
 
     def check(r: dict[str, Any]) -> str:
+        fix = r["fix"]
+        todo = "" if r["success"] or not fix else f'<div class="fix">Fix: {html.escape(fix)}</div>'
         return (
-            f"{html.escape(r['description'] or '')}<br>"
+            f"{html.escape(r['description'] or '')}{todo}"
             f'<code class="check-id">{html.escape(r["check_id"])}</code>'
         )
 

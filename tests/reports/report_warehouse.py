@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from reports.render import render
 from trd.settings import REPO_ROOT
@@ -296,18 +297,9 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_dq(con: duckdb.DuckDBPyConnection) -> None:
-    """dq.runs and dq.check_results (docs/architecture.md) with one passing check run."""
-    con.execute("create schema if not exists dq")
-    con.execute("""
-        create table if not exists dq.runs (
-            run_id varchar, kind varchar, started_at timestamp, finished_at timestamp,
-            n_checks integer, n_failed_error integer, n_failed_warn integer, gx_version varchar)""")
-    con.execute("""
-        create table if not exists dq.check_results (
-            run_id varchar, dataset_id varchar, table_name varchar, check_id varchar,
-            column_name varchar, category varchar, severity varchar, success boolean,
-            unexpected_count bigint, unexpected_percent double, failing_keys varchar[],
-            description varchar)""")
+    """dq.runs and dq.check_results, laid out by the data-quality stage's own DDL, with one
+    passing check run."""
+    create_dq_schema(con)
     add_check_run(
         con,
         "run-1",
@@ -376,9 +368,11 @@ def add_check_run(
         [run_id, started, started, len(checks), failed_error, failed_warn],
     )
     con.executemany(
-        "insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ['k1', 'k2'], ?)",
+        "insert into dq.check_results (run_id, dataset_id, table_name, check_id, column_name, "
+        "category, severity, success, unexpected_count, unexpected_percent, failing_keys, "
+        "description, fix) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SUBJ-0042; SUBJ-0077', ?, ?)",
         [
-            (run_id, ds, table, check, col, cat, sev, ok, k, p, desc)
+            (run_id, ds, table, check, col, cat, sev, ok, k, p, desc, f"correct {col} at source")
             for ds, table, check, col, cat, sev, ok, k, p, desc in checks
         ],
     )
