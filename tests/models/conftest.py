@@ -13,13 +13,17 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep dbt's artifacts of the test runs out of the repo's target/ and logs/."""
-    root = tmp_path_factory.mktemp("dbt")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DBT_TARGET_PATH", str(root / "target"))
-    patch.setenv("DBT_LOG_PATH", str(root / "logs"))
-    patch.setenv("DO_NOT_TRACK", "1")
-    yield root
-    patch.undo()
+@pytest.fixture(scope="session")
+def dbt_scratch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One dir for the whole session, so dbt's partial parsing is reused from module to module."""
+    return tmp_path_factory.mktemp("dbt")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dbt_scratch(dbt_scratch_dir: Path) -> Iterator[Path]:
+    """Point dbt's target/ and logs/ there for this folder's modules only, then restore."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(dbt_scratch_dir / "target"))
+        patch.setenv("DBT_LOG_PATH", str(dbt_scratch_dir / "logs"))
+        patch.setenv("DO_NOT_TRACK", "1")
+        yield dbt_scratch_dir
