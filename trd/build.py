@@ -69,8 +69,9 @@ def _ensure_raw_schema(warehouse: Path) -> None:
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise WarehouseBusy(
-                f"another process is writing to {warehouse}",
-                "wait for it to finish (DuckDB allows one writer), then rerun `trd build`",
+                f"another process has {warehouse} open (DuckDB allows one writer and no "
+                "reader beside it)",
+                "wait for that process to finish or close it, then rerun `trd build`",
             ) from err
         raise ConfigError(
             f"cannot open {warehouse} as a DuckDB warehouse ({err})",
