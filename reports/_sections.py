@@ -319,12 +319,21 @@ def dq_checks_table() -> str:
 
     cols = [
         Col("Result", result),
-        Col("Severity", rc.text("severity")),
-        Col("Category", rc.text("category")),
-        Col("Dataset · table · column", where),
+        Col(
+            "Severity",
+            lambda r: (
+                f"{html.escape(r['severity'])}<br><small>{html.escape(r['category'])}</small>"
+            ),
+        ),
+        Col("Where", where),
         Col("Check", check),
-        Col("Unexpected", lambda r: rc.count_text(r["unexpected_count"]), numeric=True, count=True),
-        Col("Unexpected %", unexpected_pct, numeric=True),
+        Col(
+            "Records failing",
+            lambda r: rc.count_text(r["unexpected_count"]),
+            numeric=True,
+            count=True,
+        ),
+        Col("%", unexpected_pct, numeric=True),
     ]
     return rc.table(
         rc.rows_of(checks),
@@ -332,7 +341,8 @@ def dq_checks_table() -> str:
         f"Every check of run <code>{html.escape(str(run['run_id']))}</code> "
         f"({checks.height:,} checks).",
         notes=(
-            "Unexpected: records that break the rule. Counts from 1 to "
+            "Severity: error blocks, warn reports; below it the Kahn category. Where: dataset, "
+            "table and column. Records failing: records that break the rule. Counts from 1 to "
             f"{rc.threshold() - 1} read &lt;{rc.threshold()} and their percentage is hidden, as "
             "everywhere in these reports; the keys of failing records are never shown here "
             "(they are in the Great Expectations Data Docs and the CLI output for data stewards)."
