@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
@@ -121,8 +122,33 @@ def render_query(check: Check, names: Mapping[str, str]) -> str:
     return check.rule.query.format(batch="(select * from {batch})", threshold=threshold, **escaped)
 
 
-def to_expectation(check: Check, names: Mapping[str, str]) -> gxe.Expectation:
-    """The GX expectation that tests `check`; its meta carries the check's metadata back."""
+class ExpectNoFailingRows(gxe.UnexpectedRowsExpectation):
+    """GX's UnexpectedRowsExpectation, counting only.
+
+    GX's own runs the query twice, once to count the rows and once to fetch them, on clean data
+    too. This one counts; the failing rows are fetched (by GX's own) only when the count is not 0.
+    """
+
+    metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
+
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: object | None = None,
+    ) -> dict:
+        count = metrics["unexpected_rows_query.row_count"]
+        return {"success": count == 0, "result": {"observed_value": count}}
+
+
+def to_expectation(
+    check: Check, names: Mapping[str, str], sample_rows: bool = False
+) -> gxe.Expectation:
+    """The GX expectation that tests `check`; its meta carries the check's metadata back.
+
+    `sample_rows`: for a `Rows` rule, GX's UnexpectedRowsExpectation (which also returns up to
+    200 failing rows) instead of the counting `ExpectNoFailingRows`.
+    """
     common = {
         "description": check.description,
         "notes": f"Fix: {check.fix}",
@@ -158,9 +184,8 @@ def to_expectation(check: Check, names: Mapping[str, str]) -> gxe.Expectation:
                 column_set=list(columns), exact_match=False, **common
             )
         case Rows():
-            return gxe.UnexpectedRowsExpectation(
-                unexpected_rows_query=render_query(check, names), **common
-            )
+            kind = gxe.UnexpectedRowsExpectation if sample_rows else ExpectNoFailingRows
+            return kind(unexpected_rows_query=render_query(check, names), **common)
     raise TypeError(f"unknown rule {rule!r}")
 
 

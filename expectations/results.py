@@ -82,5 +82,6 @@ class CheckResult:
         if self.unexpected_percent is not None and not self.success:
             pct = self.unexpected_percent
             shown = f"{pct:.1f}" if pct >= 0.1 else f"{pct:.2g}"
-            parts.append(f"{self.unexpected_count} rows, {shown}% of the table")
+            rows = "row" if self.unexpected_count == 1 else "rows"
+            parts.append(f"{self.unexpected_count} {rows}, {shown}% of the table")
         return f" ({'; '.join(parts)})" if parts else ""

@@ -1,10 +1,12 @@
 """Run table suites through GX inside DuckDB and turn GX's answers into `CheckResult`s.
 
-One table of one dataset is one GX batch, validated in at most two passes: column rules (GX's
-column expectations, result format SUMMARY with the failing rows' `_row_number` and keys) and
-`Rows` rules (GX's UnexpectedRowsExpectation; result format COMPLETE, the only one in which GX
-returns the failing rows, at most 200). GX computes everything in SQL (pushdown): no table is
-ever pulled into Python. A check GX could not evaluate is a failure that says so, never a pass.
+One table of one dataset is one GX batch. The first pass validates every check of the table
+as one suite with result format BOOLEAN_ONLY: one bundled aggregate query for the column rules
+and one count per SQL rule, which is all clean data ever costs. Only failed checks get a second
+pass that finds their failing rows: column rules in result format SUMMARY (the first 20 rows'
+`_row_number` and keys), SQL rules as GX's UnexpectedRowsExpectation in COMPLETE (at most 200
+rows). GX computes everything in SQL (pushdown): no table is ever pulled into Python. A check GX
+could not evaluate is a failure that says so, never a pass.
 """
 
 from __future__ import annotations
@@ -135,35 +137,69 @@ def _run_table(
     else:
         batch = asset.add_batch_definition_whole_table("dataset")
         parameters = None
+    validate = _Validator(context, batch, parameters, names, f"{scope.schema}:{scope.dataset_id}")
+    first = validate(f"{suite.table}: checks", suite.checks, {"result_format": "BOOLEAN_ONLY"})
+    failed = [c for c in suite.checks if _needs_details(first.get(c.check_id))]
     index = (("_row_number",) if scope.row_numbers else ()) + suite.key_columns
-    passes = (
-        ("columns", [c for c in suite.checks if not isinstance(c.rule, Rows)], "SUMMARY"),
-        ("rows", [c for c in suite.checks if isinstance(c.rule, Rows)], "COMPLETE"),
+    column_format = {
+        "result_format": "SUMMARY",
+        "unexpected_index_column_names": list(index),
+        "partial_unexpected_count": MAX_ROWS_SHOWN,
+    }
+    details = validate(
+        f"{suite.table}: failing rows",
+        [c for c in failed if not isinstance(c.rule, Rows)],
+        column_format,
+    ) | validate(
+        f"{suite.table}: failing rows (SQL)",
+        [c for c in failed if isinstance(c.rule, Rows)],
+        {"result_format": "COMPLETE"},
+        sample_rows=True,
     )
-    results = []
-    for kind, checks, result_format in passes:
+    return [
+        _to_result(
+            c, details.get(c.check_id) or first.get(c.check_id), scope, suite.key_columns, stats
+        )
+        for c in suite.checks
+    ]
+
+
+@dataclass(frozen=True)
+class _Validator:
+    """Runs a list of checks as one GX suite on one batch; results by check_id."""
+
+    context: AbstractDataContext
+    batch: Any
+    parameters: dict[str, str] | None
+    names: Mapping[str, str]
+    prefix: str
+
+    def __call__(
+        self,
+        name: str,
+        checks: Sequence[Check],
+        result_format: dict[str, Any],
+        sample_rows: bool = False,
+    ) -> dict[str, Any]:
         if not checks:
-            continue
-        name = f"{scope.schema}:{scope.dataset_id}:{suite.table}:{kind}"
-        gx_suite = context.suites.add(
-            gx.ExpectationSuite(name=name, expectations=[to_expectation(c, names) for c in checks])
+            return {}
+        name = f"{self.prefix}:{name}"
+        expectations = [to_expectation(c, self.names, sample_rows) for c in checks]
+        suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=self.batch, suite=suite)
         )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
-        )
-        validation = definition.run(
-            batch_parameters=parameters,
-            result_format={
-                "result_format": result_format,
-                "unexpected_index_column_names": list(index),
-                "partial_unexpected_count": MAX_ROWS_SHOWN,
-            },
-        )
-        by_id = {r.expectation_config.meta["check_id"]: r for r in validation.results}
-        results += [
-            _to_result(c, by_id.get(c.check_id), scope, suite.key_columns, stats) for c in checks
-        ]
-    return results
+        validation = definition.run(batch_parameters=self.parameters, result_format=result_format)
+        return {r.expectation_config.meta["check_id"]: r for r in validation.results}
+
+
+def _needs_details(gx_result: Any) -> bool:
+    """A failure GX could evaluate: worth a second, detailed pass (counts and failing rows)."""
+    return (
+        gx_result is not None
+        and not gx_result.success
+        and _exception_message(gx_result.exception_info) is None
+    )
 
 
 def _to_result(

@@ -91,11 +91,18 @@ def _end_after_start(table: str, start: str, end: str) -> Check:
 
 
 def _matched(prefix: str, sets: str) -> str:
-    """CTE `marked`: the rows of `{batch}` whose concept (or source code) is in one of `sets`."""
+    """CTE `marked`: the rows of `{batch}` whose concept (or source code) is in one of `sets`.
+
+    The two routes cannot both match a row (concept sets hold no concept 0), hence `union all`.
+    """
+    columns = (
+        "b._row_number, b._source_file, b.person_id, b.value_as_number, b.unit_source_value, "
+        "b.unit_concept_id, c.concept_set"
+    )
     return (
-        f"marked as (select b.*, c.concept_set from {{batch}} as b "
+        f"marked as (select {columns} from {{batch}} as b "
         f"inner join {{{sets}}} as c on b.{prefix}_concept_id = c.concept_id "
-        f"union select b.*, c.concept_set from {{batch}} as b "
+        f"union all select {columns} from {{batch}} as b "
         f"inner join {{source_codes}} as c on coalesce(b.{prefix}_concept_id, 0) = 0 "
         f"and b.{prefix}_source_value = c.concept_code) "
     )
