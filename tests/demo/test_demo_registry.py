@@ -1,0 +1,197 @@
+"""The demo registry holds what SPEC 5 needs to find, and what it must not count.
+
+Episodes are re-derived from the files with the SPEC 5 rules (demo_spec_rules), so these tests
+check the data the pipeline will see, not the generator's intentions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from demo_spec_rules import read_table, registry_rates
+
+from trd.demo.concepts import LOCAL_DRUG_ID_START, Vocabulary
+
+D1, D7, W2, D28 = (1, 1, 1), (7, 4, 10), (14, 11, 17), (28, 21, 35)
+
+
+def _phq9(vocab: Vocabulary) -> int:
+    return vocab.first("phq9_total").concept_id
+
+
+def test_registry_has_trd_qualifying_and_non_qualifying_persons(
+    demo: dict[str, Path], episodes: pl.DataFrame
+) -> None:
+    # given the 5,000 persons, every one of whom starts an index treatment
+    persons = read_table(demo["REGISTRY-OMOP"], "person").height
+    # when applying SPEC 5 / then a sizeable share qualifies and many do not
+    qualifying = episodes["person_id"].n_unique() / persons
+    assert 0.35 <= qualifying <= 0.60
+    classes = dict(episodes.group_by("class").len().iter_rows())
+    assert set(classes) == {"ketamine", "esketamine", "standard_ad", "augmentation"}
+    assert min(classes.values()) >= 300
+
+
+def test_registry_d28_response_by_class_matches_the_literature(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    # when computing day-28 PHQ-9 response (observed cases) of qualifying episodes
+    rates = registry_rates(demo["REGISTRY-OMOP"], episodes, _phq9(vocab), D28)
+    # then ketamine ~45-55%, esketamine ~40-50%, a new standard AD ~25-35%
+    assert 0.45 <= rates["ketamine"][1] <= 0.55
+    assert 0.40 <= rates["esketamine"][1] <= 0.50
+    assert 0.25 <= rates["standard_ad"][1] <= 0.35
+    assert min(n for n, _ in rates.values()) >= 250
+
+
+def test_ketamine_and_esketamine_act_within_days_standard_ads_over_weeks(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    folder = demo["REGISTRY-OMOP"]
+    h24 = registry_rates(folder, episodes, _phq9(vocab), D1)
+    d7 = registry_rates(folder, episodes, _phq9(vocab), D7)
+    w2 = registry_rates(folder, episodes, _phq9(vocab), W2)
+    # then a large share responds at 24 h/day 7 on ketamine, almost none on a standard AD yet
+    assert h24["ketamine"][1] >= 0.30 and d7["ketamine"][1] >= 0.35
+    assert d7["esketamine"][1] >= 0.15
+    assert "standard_ad" not in h24  # nobody is rated the day after an oral AD start
+    assert d7["standard_ad"][1] <= 0.05 and w2["standard_ad"][1] <= 0.15
+
+
+def test_registry_ketamine_response_is_higher_when_inflamed(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    # given baseline CRP (converted to mg/L) and IL-6 of persons with a ketamine episode
+    folder = demo["REGISTRY-OMOP"]
+    crp_ids = [c.concept_id for c in vocab.sets["crp"]]
+    labs = (
+        read_table(folder, "measurement")
+        .filter(pl.col("measurement_concept_id").is_in([*crp_ids, vocab.first("il6").concept_id]))
+        .with_columns(
+            value=pl.when(pl.col("unit_source_value") == "mg/dL")
+            .then(pl.col("value_as_number") * 10)
+            .otherwise("value_as_number"),
+            marker=pl.when(pl.col("measurement_concept_id").is_in(crp_ids))
+            .then(pl.lit("crp"))
+            .otherwise(pl.lit("il6")),
+        )
+        .pivot(on="marker", index="person_id", values="value", aggregate_function="first")
+        .select("person_id", inflamed=(pl.col("crp") >= 3) | (pl.col("il6").fill_null(0) >= 3))
+    )
+    # when splitting ketamine and standard-AD episodes by inflammation
+    split = {}
+    for inflamed in (True, False):
+        people = labs.filter(pl.col("inflamed") == inflamed)["person_id"]
+        subset = episodes.filter(pl.col("person_id").is_in(people.implode()))
+        split[inflamed] = registry_rates(folder, subset, _phq9(vocab), D28)
+    # then ketamine responds clearly better when inflamed; a standard AD does not
+    assert split[True]["ketamine"][1] - split[False]["ketamine"][1] >= 0.15
+    assert abs(split[True]["standard_ad"][1] - split[False]["standard_ad"][1]) <= 0.10
+
+
+def test_drug_exposures_are_clinical_drugs_rolling_up_to_seed_ingredients(
+    demo: dict[str, Path], vocab: Vocabulary
+) -> None:
+    folder = demo["REGISTRY-OMOP"]
+    drugs = read_table(folder, "drug_exposure")
+    concept = read_table(folder, "concept")
+    ancestor = read_table(folder, "concept_ancestor")
+    ingredients = {
+        c.concept_id
+        for s in ("ketamine", "esketamine", "standard_ad", "augmentation")
+        for c in vocab.sets[s]
+    }
+    used = set(drugs["drug_concept_id"])
+    # then every drug is a local clinical drug of the 'TRD Demo' vocabulary ...
+    assert min(used) >= LOCAL_DRUG_ID_START
+    local = concept.filter(pl.col("concept_id").is_in(list(used)))
+    assert set(local["vocabulary_id"]) == {"TRD Demo"} and set(local["concept_class_id"]) == {
+        "Clinical Drug"
+    }
+    assert local.height == len(used)
+    # ... with exactly one ingredient ancestor from the seed's drug sets
+    parents = ancestor.filter(
+        pl.col("descendant_concept_id").is_in(list(used))
+        & (pl.col("min_levels_of_separation") == 1)
+    )
+    assert parents.height == len(used)
+    assert set(parents["ancestor_concept_id"]) <= ingredients
+
+
+def test_some_exposures_have_no_end_date_but_a_days_supply(demo: dict[str, Path]) -> None:
+    drugs = read_table(demo["REGISTRY-OMOP"], "drug_exposure")
+    no_end = drugs.filter(pl.col("drug_exposure_end_date").is_null())
+    assert 0.05 <= no_end.height / drugs.height <= 0.20
+    assert no_end["days_supply"].null_count() == 0
+
+
+def test_refill_gaps_both_merge_and_split_eras(demo: dict[str, Path]) -> None:
+    # given oral fills of the same drug per person, in date order
+    gaps = (
+        read_table(demo["REGISTRY-OMOP"], "drug_exposure")
+        .filter(pl.col("days_supply") == 30)
+        .sort("person_id", "drug_source_value", "drug_exposure_start_date")
+        .with_columns(
+            gap=(
+                pl.col("drug_exposure_start_date")
+                - (pl.col("drug_exposure_start_date") + pl.duration(days=29)).shift(1)
+            )
+            .dt.total_days()
+            .over("person_id", pl.col("drug_source_value").str.split(" ").list.first())
+        )["gap"]
+        .drop_nulls()
+    )
+    # then some refills come 6-30 days late (still one era) and some > 30 days late (new era)
+    assert ((gaps > 5) & (gaps <= 30)).sum() > 500
+    assert (gaps > 30).sum() > 100
+
+
+def test_a_few_records_fall_outside_observation_periods(demo: dict[str, Path]) -> None:
+    folder = demo["REGISTRY-OMOP"]
+    periods = read_table(folder, "observation_period")
+    conditions = read_table(folder, "condition_occurrence").with_row_index("row")
+    inside = conditions.join(periods, on="person_id").filter(
+        pl.col("condition_start_date").is_between(
+            pl.col("observation_period_start_date"), pl.col("observation_period_end_date")
+        )
+    )
+    outside = conditions.height - inside["row"].n_unique()
+    assert 0 < outside / conditions.height < 0.05
+
+
+def test_a_few_persons_imply_an_age_above_90(demo: dict[str, Path], episodes: pl.DataFrame) -> None:
+    person = read_table(demo["REGISTRY-OMOP"], "person")
+    ages = episodes.join(person, on="person_id").select(
+        age=pl.col("index_date").dt.year() - pl.col("year_of_birth")
+    )["age"]
+    assert 1 <= (ages > 90).sum() <= 0.01 * ages.len()
+    assert ages.min() >= 17
+
+
+def test_some_persons_have_no_mdd_diagnosis(demo: dict[str, Path], vocab: Vocabulary) -> None:
+    folder = demo["REGISTRY-OMOP"]
+    mdd = [c.concept_id for c in vocab.sets["mdd"]]
+    diagnosed = read_table(folder, "condition_occurrence").filter(
+        pl.col("condition_concept_id").is_in(mdd)
+    )
+    share = 1 - diagnosed["person_id"].n_unique() / read_table(folder, "person").height
+    assert 0.02 <= share <= 0.08
+
+
+def test_most_index_treatments_have_a_phq9_baseline_in_the_30_days_before(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    scores = read_table(demo["REGISTRY-OMOP"], "observation").filter(
+        pl.col("observation_concept_id") == _phq9(vocab)
+    )
+    ketamine = episodes.filter(pl.col("class") == "ketamine")
+    with_baseline = (
+        ketamine.join(scores, on="person_id")
+        .filter(
+            (pl.col("observation_date") <= pl.col("index_date"))
+            & (pl.col("observation_date") >= pl.col("index_date") - pl.duration(days=30))
+        )["person_id"]
+        .n_unique()
+    )
+    assert 0.85 <= with_baseline / ketamine.height <= 0.97
