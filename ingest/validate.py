@@ -115,13 +115,13 @@ def cast_batch(
 
     The fast path casts directly; only columns where that leaves values unread are cast again
     with the lenient rules (trimming, null tokens, `30.0`, date-times), so clean files pay once.
+    The query is lazy so that Polars computes each cast once for both its value and its flag.
     """
     columns = staged_columns(table)
-    cast = frame.select(
-        expr
-        for c in columns
-        for expr in _cast_and_flag(c, frame.schema.get(c.name), sas_dates, True)
-    )
+    exprs = [
+        e for c in columns for e in _cast_and_flag(c, frame.schema.get(c.name), sas_dates, True)
+    ]
+    cast = frame.lazy().select(exprs).collect()  # lazy: each cast is computed once for its flag
     for column in _failing(cast, columns):
         slow = frame.select(_cast_and_flag(column, frame.schema[column.name], sas_dates, False))
         cast = cast.with_columns(slow)
