@@ -206,3 +206,35 @@ def valid_trial() -> Dataset:
 
 def valid_registry() -> Dataset:
     return copy.deepcopy(VALID_REGISTRY)
+
+
+# Marts with the SPEC 6 columns (the dbt marts are tested elsewhere); one valid row each.
+MARTS_DDL = (
+    "create schema if not exists marts",
+    """create table marts.cohort_episodes (source varchar, dataset_id varchar,
+        person_key varchar, treatment_class varchar, treatment varchar, index_day integer,
+        index_date date, age integer, sex varchar, prior_failures integer, is_trd boolean)""",
+    """create table marts.episode_outcomes (source varchar, dataset_id varchar,
+        person_key varchar, treatment_class varchar, is_trd boolean, scale varchar,
+        timepoint varchar, baseline double, value double, pct_change double,
+        responder boolean, remitter boolean, evaluable_oc boolean, evaluable_nri boolean,
+        evaluable_locf boolean)""",
+    """create table marts.response_rates (source varchar, dataset_id varchar,
+        treatment_class varchar, scale varchar, timepoint varchar, analysis varchar,
+        is_primary boolean, n integer, n_responders integer, response_rate double,
+        response_ci_low double, response_ci_high double, n_remitters integer,
+        remission_rate double, remission_ci_low double, remission_ci_high double)""",
+)
+
+GOOD_MARTS = (
+    "insert into marts.cohort_episodes values "
+    "('trial', 'T1', 'S-001', 'esketamine', null, 1, null, 35, 'F', 2, true), "
+    "('trial', 'T1', 'S-002', 'standard_ad', null, 1, null, 50, 'M', 0, true)",
+    "insert into marts.episode_outcomes values "
+    "('trial', 'T1', 'S-001', 'esketamine', true, 'MADRS', 'D28', 34, 15, -55.9, true, false, "
+    "true, true, true)",
+    # Wilson 95% CIs; 0 of 10 has a lower bound a rounding error below 0 (tolerated)
+    "insert into marts.response_rates values "
+    "('trial', 'T1', 'esketamine', 'MADRS', 'D28', 'nri', true, 10, 4, 0.4, 0.1682, 0.6873, "
+    "0, 0.0, -1e-17, 0.2775)",
+)
