@@ -49,6 +49,7 @@ BATCH_ROWS = 500_000
 PROGRESS_EVERY = 1_000_000
 """Print progress on stderr each time this many more rows of one file have been read."""
 SNIFF_BYTES = 8192
+TAIL_BYTES = 65536
 XPT_MAGIC = b"HEADER RECORD*******LIB"
 """SAS transport v5 (`LIBRARY HEADER RECORD`) and v8 (`LIBV8   HEADER RECORD`) files start so."""
 SAS7BDAT_MAGIC = bytes.fromhex("000000000000000000000000c2ea8160b31411cfbd92080009c7318c181f1011")
@@ -198,23 +199,57 @@ def _check_content(data_file: DataFile, dataset: str) -> None:
 def _open_csv(data_file: DataFile, dataset: str) -> OpenedFile:
     lazy = pl.scan_csv(data_file.path, infer_schema=False, raise_if_empty=True)
     try:
-        names = tuple(lazy.collect_schema().names())
-    except pl.exceptions.PolarsError as err:
+        lazy.collect_schema()
+        header = _csv_header(data_file.path)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, csv.Error) as err:
         raise _csv_error(data_file, dataset, err) from err
-    if len(names) == 1:
+    if len(header) == 1:
         for delimiter, label in DELIMITERS.items():
-            if delimiter in names[0]:
+            if delimiter in header[0]:
                 raise DataRejected(
-                    f"the header has a single column {names[0][:60]!r}: looks like the "
+                    f"the header has a single column {header[0][:60]!r}: looks like the "
                     f"delimiter is {label}, but a CSV file must be comma-separated",
                     "export it again with ',' as the separator (in Excel: CSV UTF-8 "
                     "(Comma delimited))",
                     dataset=dataset,
                     file=data_file.name,
                 )
-    columns = _checked_names(names, data_file, dataset)
+    columns = _checked_names(header, data_file, dataset)
+    _check_last_row(data_file, len(header), dataset)
     frames = lazy.collect_batches(chunk_size=BATCH_ROWS)
     return OpenedFile(data_file, dataset, columns, sas_dates=False, _frames=frames)
+
+
+def _csv_header(path: Path) -> tuple[str, ...]:
+    """The header as written (Polars renames a repeated name, which would hide it)."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        return tuple(next(csv.reader(f), []))
+
+
+def _check_last_row(data_file: DataFile, n_columns: int, dataset: str) -> None:
+    """A file cut off mid-row ends without a newline in a row with too few fields.
+
+    (Polars pads short rows with nulls, so a truncated copy would otherwise load quietly.)
+    """
+    size = data_file.path.stat().st_size
+    with data_file.path.open("rb") as f:
+        f.seek(max(0, size - TAIL_BYTES))
+        tail = f.read()
+    if tail.endswith(b"\n") or b"\n" not in tail:
+        return
+    last = tail.rsplit(b"\n", 1)[1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last]), [])
+    if len(fields) < n_columns:
+        with data_file.path.open("rb") as f:
+            row = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        raise DataRejected(
+            f"the last row has {len(fields)} of the header's {n_columns} fields and no line "
+            "end: the file looks truncated (cut off mid-row)",
+            "copy or export the file again and check that the copy is complete",
+            dataset=dataset,
+            file=data_file.name,
+            rows=(row,),
+        )
 
 
 def _open_parquet(data_file: DataFile, dataset: str) -> OpenedFile:

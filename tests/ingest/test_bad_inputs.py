@@ -116,6 +116,10 @@ def _empty(path: Path) -> None:
     path.write_bytes(b"")
 
 
+def _cut_mid_row(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-15])
+
+
 def _ragged_row_3(path: Path) -> None:
     lines = path.read_text().split("\n")
     lines[3] += ",extra,fields"
@@ -231,7 +235,17 @@ CASES: list[BadInput] = [
         _registry(_damage("person", _ragged_row_3)),
         (R, "file person.csv", "rows 3", "data row 3 has 11 fields but the header has 9"),
     ),
+    BadInput(
+        "csv_cut_off_mid_row",
+        _trial(_damage("adqs", _cut_mid_row)),
+        (T, "file adqs.csv", "rows 18:", "the file looks truncated", "copy or export the file"),
+    ),
     # -- columns and values ------------------------------------------------------------------
+    BadInput(
+        "two_columns_with_one_name_in_different_case",
+        _trial(_add_column("adsl", "age", 40)),
+        (T, "file adsl.csv", "column age", "two columns have the same name"),
+    ),
     BadInput(
         "missing_required_column",
         _trial(_drop_column("adsl", "SEX")),
