@@ -46,9 +46,9 @@ def site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Sit
 
 @pytest.fixture(scope="session")
 def draft_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """A draft: marts without rows (no eligible episode) and a newer check run with an
-    error-level failure, rendered with allow_failed_checks. One render serves the banner and
-    the empty-marts tests, to keep the suite fast."""
+    """A draft: no eligible episode (marts empty but for the attrition, as for a registry
+    without TRD patients) and a newer check run with an error-level failure, rendered with
+    allow_failed_checks. One render serves the banner and the empty-marts tests, for speed."""
     warehouse = copy_warehouse(built_warehouse, tmp_path_factory.mktemp("draft"))
     con = duckdb.connect(str(warehouse))
     try:
@@ -57,7 +57,6 @@ def draft_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
             "response_comparisons",
             "cohort_episodes",
             "agg_pct_change",
-            "attrition",
         ):
             con.execute(f"delete from marts.{table}")
         add_failing_run(con)
