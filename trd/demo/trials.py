@@ -140,7 +140,7 @@ KETAMINE_MIDAZOLAM = TrialDesign(
             n_not_treated=1,
             response=0.25,  # 28%; no inflammation interaction
             response_inflamed=0.25,
-            shape=(1.0, 0.75),
+            shape=(1.0, 0.90),  # placebo response holds better (18% at day 7)
             dropout=0.0,
         ),
     ),
