@@ -9,11 +9,13 @@ from pathlib import Path
 
 import duckdb
 import great_expectations as gx
+import great_expectations.expectations as gxe
 import pytest
 
 from expectations.checks import (
     Between,
     Check,
+    ExpectNoFailingRows,
     HasColumns,
     HasType,
     InSet,
@@ -34,6 +36,7 @@ def _check(name: str, column: str | None, rule: Rule) -> Check:
     return Check(f"t.{name}", "t", column, "conformance", "error", rule, name, "fix it")
 
 
+SEVEN = Rows("select id as failing_key from {batch} as b where b.score = 7")
 CHECKS = (
     _check("id_not_null", "id", NotNull()),
     _check("code_in_set", "code", InSet(("A", "B"))),
@@ -41,15 +44,23 @@ CHECKS = (
     _check("dates_ordered", "end_date", Ordered(low="start_date", high="end_date")),
     _check("other_type", "other", HasType("INTEGER")),
     _check("columns_present", None, HasColumns(("id", "code", "note"))),
-    _check(
-        "no_rows", "score", Rows("select id as failing_key from {batch} as b where b.score = 7")
-    ),
+    _check("no_rows", "score", SEVEN),
+    _check("no_rows_sampled", "score", SEVEN),
 )
-"""One check per rule type; a bad table breaks each of them."""
+"""One check per rule type (SQL rules both counted and sampled); a bad table breaks each."""
+SAMPLED = {"t.no_rows_sampled"}
+"""Built as GX's UnexpectedRowsExpectation (the details pass), not the counting subclass."""
 
 pytestmark = pytest.mark.filterwarnings("ignore:`schema_name` is deprecated:DeprecationWarning")
 
-DATA_CHECKS = {"t.id_not_null", "t.code_in_set", "t.score_between", "t.dates_ordered", "t.no_rows"}
+DATA_CHECKS = {
+    "t.id_not_null",
+    "t.code_in_set",
+    "t.score_between",
+    "t.dates_ordered",
+    "t.no_rows",
+    "t.no_rows_sampled",
+}
 """The checks GX answers by reading rows (the others read the catalog)."""
 
 GOOD = """insert into s.t (id, code, score, other, start_date, end_date) values
@@ -79,9 +90,8 @@ def _validate(con: duckdb.DuckDBPyConnection, fixed: bool = True) -> dict[str, b
             kwargs=connection_engine_kwargs(con),
         )
     asset = datasource.add_table_asset(name="t", table_name="t", schema_name="s")
-    suite = context.suites.add(
-        gx.ExpectationSuite(name="t", expectations=[to_expectation(c, {}) for c in CHECKS])
-    )
+    expectations = [to_expectation(c, {}, sample_rows=c.check_id in SAMPLED) for c in CHECKS]
+    suite = context.suites.add(gx.ExpectationSuite(name="t", expectations=expectations))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(
             name="t", data=asset.add_batch_definition_whole_table("all"), suite=suite
@@ -91,9 +101,12 @@ def _validate(con: duckdb.DuckDBPyConnection, fixed: bool = True) -> dict[str, b
     return {r.expectation_config.meta["check_id"]: r.success for r in result.results}
 
 
-def test_the_checks_cover_every_rule_type() -> None:
-    # given the rule types the suites may use / when / then each is exercised here
+def test_the_checks_cover_every_expectation_type() -> None:
+    # given the rule types the suites may use / when built / then each GX class is exercised
     assert {type(c.rule) for c in CHECKS} == set(typing.get_args(Rule))
+    built = {type(to_expectation(c, {}, sample_rows=c.check_id in SAMPLED)) for c in CHECKS}
+    assert {ExpectNoFailingRows, gxe.UnexpectedRowsExpectation} <= built
+    assert len(built) == len(CHECKS)
 
 
 def test_good_table_passes_every_expectation_type(con: duckdb.DuckDBPyConnection) -> None:
