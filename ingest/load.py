@@ -52,7 +52,8 @@ from ingest.validate import (
 from trd.errors import ConfigError, TrdError, WarehouseBusy
 
 MEMORY_LIMIT = "4GB"
-"""DuckDB's memory cap during ingest; TEMP tables beyond it spill to `<warehouse>.tmp/`."""
+"""DuckDB's memory cap during ingest; TEMP tables beyond it spill to `<warehouse>.tmp/`.
+(DuckDB's own progress bar is off: ingest prints its own progress, per file, on stderr.)"""
 STAGING_PREFIX = "_load_"
 BATCH_VIEW = "_incoming_batch"
 SETTINGS_TABLES = (
@@ -108,7 +109,7 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing; another writer's lock becomes `WarehouseBusy`."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(warehouse), config={"memory_limit": MEMORY_LIMIT})
+        con = duckdb.connect(str(warehouse), config={"memory_limit": MEMORY_LIMIT})
     except duckdb.IOException as err:
         if "lock" not in str(err).lower():
             raise ConfigError(
@@ -128,6 +129,8 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
             f"{warehouse} is not a DuckDB warehouse ({err})",
             "point --warehouse or TRD_WAREHOUSE at a warehouse file, or at a new file name",
         ) from err
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -195,16 +195,20 @@ def check_duplicate_keys(
         return
     keys = ", ".join(table.key)
     not_null = " and ".join(f"{k} is not null" for k in table.key)
-    duplicates = f"""
-        select {keys}, count(*) as n, list(_row_number order by _row_number) as rows
-        from {schema}.{table.name} where {not_null}
-        group by all having count(*) > 1"""
+    counted = (
+        f"select {keys}, count(*) as n from {schema}.{table.name} where {not_null} "
+        "group by all having count(*) > 1"
+    )
     [(n_keys, n_rows)] = con.sql(
-        f"select count(*), coalesce(sum(n), 0) from ({duplicates})"
+        f"select count(*), coalesce(sum(n), 0) from ({counted})"
     ).fetchall()
     if not n_keys:
         return
-    first = con.sql(f"{duplicates} order by rows[1] limit {ROWS_SHOWN}").fetchall()
+    first = con.sql(
+        f"select {keys}, list(_row_number order by _row_number) as rows "
+        f"from {schema}.{table.name} join ({counted}) using ({keys}) "
+        f"group by all order by rows[1] limit {ROWS_SHOWN}"
+    ).fetchall()
     key_text = ", ".join(
         f"{k}={v}" for k, v in zip(table.key, first[0][: len(table.key)], strict=True)
     )
@@ -275,6 +279,8 @@ def _from_typed(
     value: pl.Expr, dtype: pl.DataType, type_: str, sas_dates: bool
 ) -> tuple[pl.Expr, pl.Expr]:
     """Parquet/XPT/SAS7BDAT columns keep their stored type: convert where it is safe."""
+    if isinstance(dtype, pl.Decimal):
+        value, dtype = value.cast(pl.Float64), pl.Float64()
     is_float = dtype.is_float()
     present = value.is_not_null() & ~value.is_nan() if is_float else value.is_not_null()
     number = pl.when(present).then(value) if is_float else value
