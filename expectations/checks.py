@@ -82,6 +82,9 @@ class Rows:
 
 Rule = NotNull | InSet | Between | Ordered | HasType | HasColumns | Rows
 
+SAMPLE_ROWS = 200
+"""Failing rows fetched per SQL check (GX keeps at most 200 anyway)."""
+
 SQLALCHEMY_TYPE: dict[DuckType, str] = {
     "VARCHAR": "String",
     "INTEGER": "Integer",
@@ -146,8 +149,9 @@ def to_expectation(
 ) -> gxe.Expectation:
     """The GX expectation that tests `check`; its meta carries the check's metadata back.
 
-    `sample_rows`: for a `Rows` rule, GX's UnexpectedRowsExpectation (which also returns up to
-    200 failing rows) instead of the counting `ExpectNoFailingRows`.
+    `sample_rows`: for a `Rows` rule, GX's UnexpectedRowsExpectation on the first
+    `SAMPLE_ROWS` failing rows (it returns them), marked `sample` in its meta, instead of the
+    counting `ExpectNoFailingRows`.
     """
     common = {
         "description": check.description,
@@ -183,9 +187,12 @@ def to_expectation(
             return gxe.ExpectTableColumnsToMatchSet(
                 column_set=list(columns), exact_match=False, **common
             )
+        case Rows() if sample_rows:
+            query = f"select * from ({render_query(check, names)}) as failing limit {SAMPLE_ROWS}"
+            meta = {**common.pop("meta"), "sample": True}
+            return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, meta=meta, **common)
         case Rows():
-            kind = gxe.UnexpectedRowsExpectation if sample_rows else ExpectNoFailingRows
-            return kind(unexpected_rows_query=render_query(check, names), **common)
+            return ExpectNoFailingRows(unexpected_rows_query=render_query(check, names), **common)
     raise TypeError(f"unknown rule {rule!r}")
 
 

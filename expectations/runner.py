@@ -3,10 +3,11 @@
 One table of one dataset is one GX batch. The first pass validates every check of the table
 as one suite with result format BOOLEAN_ONLY: one bundled aggregate query for the column rules
 and one count per SQL rule, which is all clean data ever costs. Only failed checks get a second
-pass that finds their failing rows: column rules in result format SUMMARY (the first 20 rows'
-`_row_number` and keys), SQL rules as GX's UnexpectedRowsExpectation in COMPLETE (at most 200
-rows). GX computes everything in SQL (pushdown): no table is ever pulled into Python. A check GX
-could not evaluate is a failure that says so, never a pass.
+pass that counts and finds their failing rows: column rules in result format SUMMARY (the first
+20 rows' `_row_number` and keys), SQL rules counted again and sampled (GX's
+UnexpectedRowsExpectation on the query limited to 200 rows, so a check failing on millions of
+rows never pulls them into Python). GX computes everything in SQL (pushdown). A check GX could
+not evaluate is a failure that says so, never a pass.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from expectations.results import CheckResult
 
 MAX_ROWS_SHOWN = 20
 """Failing rows and keys kept per check (messages show the first five)."""
+SAMPLE = "#sample"
 
 
 @dataclass(frozen=True)
@@ -154,11 +156,16 @@ def _run_table(
         f"{suite.table}: failing rows (SQL)",
         [c for c in failed if isinstance(c.rule, Rows)],
         {"result_format": "COMPLETE"},
-        sample_rows=True,
+        with_samples=True,
     )
     return [
         _to_result(
-            c, details.get(c.check_id) or first.get(c.check_id), scope, suite.key_columns, stats
+            c,
+            details.get(c.check_id) or first.get(c.check_id),
+            details.get(c.check_id + SAMPLE),
+            scope,
+            suite.key_columns,
+            stats,
         )
         for c in suite.checks
     ]
@@ -179,18 +186,26 @@ class _Validator:
         name: str,
         checks: Sequence[Check],
         result_format: dict[str, Any],
-        sample_rows: bool = False,
+        with_samples: bool = False,
     ) -> dict[str, Any]:
+        """`with_samples`: for each (SQL) check also fetch a sample of its failing rows, keyed
+        `<check_id>#sample`."""
         if not checks:
             return {}
         name = f"{self.prefix}:{name}"
-        expectations = [to_expectation(c, self.names, sample_rows) for c in checks]
+        expectations = [to_expectation(c, self.names) for c in checks]
+        if with_samples:
+            expectations += [to_expectation(c, self.names, sample_rows=True) for c in checks]
         suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=self.batch, suite=suite)
         )
         validation = definition.run(batch_parameters=self.parameters, result_format=result_format)
-        return {r.expectation_config.meta["check_id"]: r for r in validation.results}
+        return {
+            r.expectation_config.meta["check_id"]
+            + (SAMPLE if r.expectation_config.meta.get("sample") else ""): r
+            for r in validation.results
+        }
 
 
 def _needs_details(gx_result: Any) -> bool:
@@ -205,6 +220,7 @@ def _needs_details(gx_result: Any) -> bool:
 def _to_result(
     check: Check,
     gx_result: Any,
+    sample: Any,
     scope: Scope,
     key_columns: tuple[str, ...],
     stats: TableStats,
@@ -231,7 +247,7 @@ def _to_result(
     match check.rule:
         case Rows(per_row=per_row):
             count = int(result.get("observed_value") or 0)
-            rows = result.get("details", {}).get("unexpected_rows", [])
+            rows = ((sample and sample.result) or {}).get("details", {}).get("unexpected_rows", [])
             return CheckResult(
                 **base,
                 success=success,
