@@ -118,11 +118,17 @@ def rate_ci(rate: float | None, low: float | None, high: float | None) -> str:
     return f"{pct(rate)} ({100 * low:.1f}–{100 * high:.1f})"
 
 
-def ratio_ci(est: float | None, low: float | None, high: float | None, digits: int = 2) -> str:
-    """'2.22 (1.21–4.07)' for a risk ratio; '–' when not estimable or hidden."""
+def estimate_ci(est: float | None, low: float | None, high: float | None, digits: int = 2) -> str:
+    """'2.22 (1.21–4.07)', or '−1.6 (−13.0 to 9.7)' when a bound is negative (a dash between
+    negative numbers misreads); '–' when not estimable."""
     if est is None or low is None or high is None:
         return "–"
-    return f"{est:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+    sep = " to " if low < 0 else "–"
+
+    def num(x: float) -> str:
+        return f"{x:.{digits}f}".replace("-", "\u2212")
+
+    return f"{num(est)} ({num(low)}{sep}{num(high)})"
 
 
 def class_label(treatment_class: str) -> str:

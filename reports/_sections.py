@@ -169,6 +169,44 @@ def rates_table(rows: list[dict[str, Any]], with_analysis: bool, caption: str) -
     return rc.table(rows, cols, caption, group_by=group, notes=notes)
 
 
+def comparisons_table(rows: list[dict[str, Any]]) -> str:
+    """The numbers behind the forest plots, hidden comparisons included (as 'suppressed')."""
+    titles = _dataset_titles()
+
+    def difference(r: dict[str, Any]) -> str:
+        if r["is_suppressed"]:
+            return "suppressed"
+        keys = ("risk_difference", "risk_difference_ci_low", "risk_difference_ci_high")
+        return rc.estimate_ci(*(None if r[k] is None else 100 * r[k] for k in keys), digits=1)
+
+    def ratio(r: dict[str, Any]) -> str:
+        if r["is_suppressed"]:
+            return "suppressed"
+        return rc.estimate_ci(r["risk_ratio"], r["risk_ratio_ci_low"], r["risk_ratio_ci_high"])
+
+    cols = [
+        Col("Timepoint", rc.text("timepoint")),
+        Col("Outcome", rc.text("outcome")),
+        Col("Class", lambda r: rc.class_cell(r["treatment_class"])),
+        Col("Reference", lambda r: rc.class_cell(r["reference_class"])),
+        Col("Risk difference, pp (95% CI)", difference, numeric=True),
+        Col("Risk ratio (95% CI)", ratio, numeric=True),
+    ]
+
+    def group(r: dict[str, Any]) -> str:
+        return _dataset_heading(r, titles, html.escape(rc.SCALE_LABEL.get(r["scale"], r["scale"])))
+
+    return rc.table(
+        rows,
+        cols,
+        "Comparisons with each dataset's reference class (primary analysis): risk difference in "
+        "percentage points with the Newcombe hybrid score 95% CI, risk ratio with the "
+        "log-method 95% CI ('–' when a count is 0).",
+        group_by=group,
+        notes="suppressed: a count behind the comparison is hidden (small-cell rule).",
+    )
+
+
 # ---- index: cohort ---------------------------------------------------------------------------
 
 
