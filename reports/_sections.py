@@ -67,7 +67,7 @@ def _dq_state() -> tuple[str, str]:
     return "passed", "No error-level failure"
 
 
-def summary_cards(rates: Any) -> str:
+def summary_cards(rates: pl.DataFrame) -> str:
     """Four headline facts; no person counts (a total minus shown cells could reveal a hidden
     one)."""
     datasets = (
