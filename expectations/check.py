@@ -35,14 +35,14 @@ def check(warehouse: Path, junit: Path | None = None, data_docs: Path | None = N
     """Run all suites on `warehouse`; 0 when no error-level check failed, else 1."""
     warehouse = Path(warehouse)
     docs_dir = data_docs_dir(warehouse, data_docs)
-    started = datetime.now(UTC)
+    started = _now()
     con = _connect(warehouse)
     try:
         _require_marts(con, warehouse)
         context = ephemeral_context(docs_dir)
         results = _raw_results(con, context) + _mart_results(con, context)
         con.execute("begin transaction")
-        run_id = record_run(con, "check", results, started, datetime.now(UTC))
+        run_id = record_run(con, "check", results, started, _now())
         con.execute("commit")
     finally:
         con.close()
@@ -51,6 +51,11 @@ def check(warehouse: Path, junit: Path | None = None, data_docs: Path | None = N
         write_junit(results, junit)
     _print_summary(results, run_id, docs_dir, junit)
     return 1 if any(r.blocks for r in results) else 0
+
+
+def _now() -> datetime:
+    """Run times are UTC, stored as naive timestamps (as ingest stores load times)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def data_docs_dir(warehouse: Path, override: Path | None = None) -> Path:

@@ -17,7 +17,7 @@ from great_expectations.data_context import AbstractDataContext
 
 from expectations.gx_duckdb import ephemeral_context
 from expectations.results import CheckResult
-from expectations.runner import Scope, run_suites
+from expectations.runner import Scope, existing_tables, run_suites
 from expectations.suites import registry, trial
 from ingest.contracts import AUDIT_COLUMNS, Table, tables_for
 
@@ -44,7 +44,7 @@ def run_raw_suites(
     """Run the trial or registry suites on one dataset's tables in `scope`."""
     if source not in ("trial", "registry"):
         raise ValueError(f"unknown source {source!r} (expected trial or registry)")
-    existing = _existing_tables(con, scope.schema)
+    existing = existing_tables(con, scope.schema)
     relations = {
         t.name: scope.relation(t.name) if t.name in existing else _empty_relation(t)
         for t in tables_for(source)  # type: ignore[arg-type]
@@ -57,13 +57,6 @@ def run_raw_suites(
         names = relations | registry.references(relations.__getitem__)
         suites = registry.suites()
     return run_suites(con, context, scope, suites, names, progress)
-
-
-def _existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 def _empty_relation(table: Table) -> str:

@@ -65,17 +65,18 @@ class TableStats:
     source_file: str | None
 
 
+def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [schema]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def table_stats(
     con: duckdb.DuckDBPyConnection, scope: Scope, tables: Sequence[str]
 ) -> dict[str, TableStats]:
     """Row count (and source file) of each existing table that has rows for the dataset."""
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?",
-            [scope.schema],
-        ).fetchall()
-    }
+    existing = existing_tables(con, scope.schema)
     stats = {}
     for name in tables:
         if name not in existing:

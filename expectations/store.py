@@ -23,8 +23,8 @@ DQ_DDL: tuple[str, ...] = (
     """create table if not exists dq.runs (
         run_id varchar primary key,
         kind varchar not null,            -- ingest | check
-        started_at timestamp not null,
-        finished_at timestamp not null,
+        started_at timestamp not null,    -- UTC
+        finished_at timestamp not null,   -- UTC
         n_checks integer not null,
         n_failed_error integer not null,
         n_failed_warn integer not null,
