@@ -63,7 +63,7 @@ SETTINGS_TABLES = (
     "dataset_visits",
     "dataset_remission",
 )
-Status = Literal["loaded", "unchanged", "rejected"]
+Status = Literal["loaded", "unchanged"]
 
 
 @dataclass
