@@ -123,7 +123,8 @@ TRIAL_TABLES: tuple[Table, ...] = (
             _c("param", "VARCHAR"),
         ),
         required=False,
-        description="ADaM BDS laboratory dataset: immune biomarkers (CRP, IL-6, TNF-alpha, C3, C4).",
+        description="ADaM BDS laboratory dataset: immune biomarkers "
+        "(CRP, IL-6, TNF-alpha, C3, C4).",
     ),
 )
 
