@@ -133,6 +133,13 @@ def _csv_named_xpt(ds: Dataset) -> None:
     ds.after_write.append(rename)
 
 
+def _csv_named_sas7bdat(ds: Dataset) -> None:
+    def rename(folder: Path) -> None:
+        (folder / "adqs.csv").rename(folder / "ADQS.sas7bdat")
+
+    ds.after_write.append(rename)
+
+
 def _parquet_named_csv(ds: Dataset) -> None:
     def swap(folder: Path) -> None:
         pl.read_csv(folder / "adsl.csv").write_parquet(folder / "adsl.csv")
@@ -224,6 +231,11 @@ CASES: list[BadInput] = [
         "xpt_that_is_really_a_csv",
         _trial(_csv_named_xpt),
         (T, "file adsl.xpt", "not SAS transport (XPT)", "looks like a CSV text", "adsl.csv"),
+    ),
+    BadInput(
+        "sas7bdat_that_is_really_a_csv",
+        _trial(_csv_named_sas7bdat),
+        (T, "file ADQS.sas7bdat", "not SAS7BDAT as its extension claims", "ADQS.csv"),
     ),
     BadInput(
         "csv_that_is_really_parquet",
