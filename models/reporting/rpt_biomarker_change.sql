@@ -1,0 +1,113 @@
+{#-
+    reporting.biomarker_change: marts.biomarker_change (marker baseline, follow-up and change by
+    dataset, class, marker, timepoint and responder status) with small-cell suppression (SPEC 8).
+    A mean or median of a handful of patients is nearly their own values. T = small_cell_threshold:
+      C1  a row whose n is 1..T-1 hides n and every statistic of the row;
+      C2  complementary: responder and non_responder rows of one (dataset, class, marker,
+          timepoint, scale) are hidden together when either is hidden by C1, or when the `all`
+          row's n minus the two (the paired episodes without an observed score) is 1..T-1, since
+          the shown counts would give that small count away.
+-#}
+{{ config(alias='biomarker_change') }}
+{%- set small = var('small_cell_threshold') | int - 1 -%}
+
+with
+
+changes as (
+    select * from {{ ref('biomarker_change') }}
+),
+
+timepoints as (
+    select * from {{ ref('timepoints') }}
+),
+
+classes as (
+    select * from {{ ref('treatment_classes') }}
+),
+
+markers as (
+    select * from {{ ref('biomarkers') }}
+),
+
+pooled as (
+    select
+        dataset_id,
+        treatment_class,
+        marker,
+        timepoint,
+        n as n_all
+    from changes
+    where responder_status = 'all'
+),
+
+status_rows as (
+    select
+        changes.*,
+        pooled.n_all - sum(changes.n) over pair as n_not_evaluable,
+        bool_or(changes.n between 1 and {{ small }}) over pair as pair_has_small,
+    from changes
+    left join pooled
+        on
+            changes.dataset_id = pooled.dataset_id
+            and changes.treatment_class = pooled.treatment_class
+            and changes.marker = pooled.marker
+            and changes.timepoint = pooled.timepoint
+    where changes.responder_status <> 'all'
+    window pair as (
+        partition by
+            changes.dataset_id,
+            changes.treatment_class,
+            changes.marker,
+            changes.timepoint,
+            changes.scale
+    )
+),
+
+decided as (
+    select
+        *,
+        n between 1 and {{ small }} as hide,
+    from changes
+    where responder_status = 'all'
+    union all by name
+    select
+        * exclude (n_not_evaluable, pair_has_small),
+        pair_has_small or n_not_evaluable between 1 and {{ small }} as hide,
+    from status_rows
+),
+
+final as (
+    select
+        decided.source,
+        decided.dataset_id,
+        decided.treatment_class,
+        decided.marker,
+        markers.label as marker_label,
+        decided.unit,
+        decided.timepoint,
+        decided.scale,
+        decided.responder_status,
+        timepoints.sort_order as timepoint_order,
+        timepoints.target_day,
+        classes.sort_order as class_order,
+        markers.sort_order as marker_order,
+        decided.hide as is_suppressed,
+        case when decided.hide then null else decided.n end as n,
+        case
+            when decided.n between 1 and {{ small }} then '<{{ small + 1 }}'
+            when decided.hide then 'suppressed'
+            else cast(decided.n as varchar)
+        end as n_display,
+{%- for column in [
+    'baseline_mean', 'baseline_median', 'followup_mean', 'followup_median', 'change_mean',
+    'change_median', 'change_ci_low', 'change_ci_high',
+] %}
+        case when decided.hide then null else decided.{{ column }} end as {{ column }},
+{%- endfor %}
+    from decided
+    left join timepoints on decided.timepoint = timepoints.timepoint
+    left join classes on decided.treatment_class = classes.treatment_class
+    left join markers on decided.marker = markers.marker
+)
+
+select * from final

@@ -1,0 +1,153 @@
+{#-
+    reporting.biomarker_response: marts.biomarker_response with small-cell suppression (SPEC 8),
+    the rules of reporting.response_rates carried over to strata. T = small_cell_threshold:
+      B1  a row whose n is 1..T-1 hides every count, rate and CI of the row;
+      B2  complementary across strata: the low and high strata of a class split the class's row
+          in reporting.response_rates (exactly, when every episode has the marker), so when one
+          stratum is hidden by B1 the other is hidden too; and a stratum is hidden whenever the
+          class's own row there is hidden, since the two strata would add up to it;
+      B3  responders (remitters) are hidden, with rate and CI, when the count or n minus the count
+          is 1..T-1 in this stratum or in the other stratum of the class, or when the class's
+          response (remission) is hidden in reporting.response_rates;
+      B4  as R4: an outcome hidden in one analysis is hidden in every analysis of the same
+          dataset, class, scale, timepoint, stratifier and stratum.
+    A hidden count reads "<T" when it is itself 1..T-1, else "suppressed". Zero is shown.
+-#}
+{{ config(alias='biomarker_response') }}
+{%- set small = var('small_cell_threshold') | int - 1 -%}
+
+with
+
+rates as (
+    select * from {{ ref('biomarker_response') }}
+),
+
+class_rows as (
+    select * from {{ ref('rpt_response_rates') }}
+),
+
+timepoints as (
+    select * from {{ ref('timepoints') }}
+),
+
+classes as (
+    select * from {{ ref('treatment_classes') }}
+),
+
+markers as (
+    select * from {{ ref('biomarkers') }}
+),
+
+small_cells as (
+    select
+        *,
+        n between 1 and {{ small }} as n_is_small,
+        n_responders between 1 and {{ small }}
+            or n - n_responders between 1 and {{ small }} as responders_are_small,
+        n_remitters between 1 and {{ small }}
+            or n - n_remitters between 1 and {{ small }} as remitters_are_small,
+    from rates
+),
+
+across_strata as (
+    select
+        *,
+        bool_or(n_is_small) over pair as n_small_in_pair,
+        bool_or(responders_are_small) over pair as responders_small_in_pair,
+        bool_or(remitters_are_small) over pair as remitters_small_in_pair,
+    from small_cells
+    window pair as (
+        partition by dataset_id, treatment_class, scale, timepoint, analysis, stratifier
+    )
+),
+
+across_analyses as (
+    select
+        *,
+        bool_or(responders_small_in_pair) over cell as responders_small_any_analysis,
+        bool_or(remitters_small_in_pair) over cell as remitters_small_any_analysis,
+    from across_strata
+    window cell as (partition by dataset_id, treatment_class, scale, timepoint, stratifier)
+),
+
+flagged as (
+    select
+        across_analyses.*,
+        across_analyses.n_small_in_pair
+            or coalesce(class_rows.is_suppressed, true) as hide_row,
+        across_analyses.n_small_in_pair
+            or coalesce(class_rows.is_suppressed, true)
+            or across_analyses.responders_small_any_analysis
+            or coalesce(class_rows.response_suppressed, true) as hide_response,
+        across_analyses.n_small_in_pair
+            or coalesce(class_rows.is_suppressed, true)
+            or across_analyses.remitters_small_any_analysis
+            or coalesce(class_rows.remission_suppressed, true) as hide_remission,
+    from across_analyses
+    left join class_rows
+        on
+            across_analyses.dataset_id = class_rows.dataset_id
+            and across_analyses.treatment_class = class_rows.treatment_class
+            and across_analyses.scale = class_rows.scale
+            and across_analyses.timepoint = class_rows.timepoint
+            and across_analyses.analysis = class_rows.analysis
+),
+
+final as (
+    select
+        flagged.source,
+        flagged.dataset_id,
+        flagged.treatment_class,
+        flagged.scale,
+        flagged.timepoint,
+        flagged.analysis,
+        flagged.is_primary,
+        flagged.stratifier,
+        markers.label as stratifier_label,
+        markers.standard_unit as stratifier_unit,
+        flagged.stratum,
+        flagged.cutoff,
+        timepoints.sort_order as timepoint_order,
+        classes.sort_order as class_order,
+        flagged.hide_row as is_suppressed,
+        flagged.hide_response as response_suppressed,
+        flagged.hide_remission as remission_suppressed,
+        case when flagged.hide_row then null else flagged.n end as n,
+        case
+            when flagged.n between 1 and {{ small }} then '<{{ small + 1 }}'
+            when flagged.hide_row then 'suppressed'
+            else cast(flagged.n as varchar)
+        end as n_display,
+        case when flagged.hide_response then null else flagged.n_responders end
+            as n_responders,
+        case
+            when flagged.n_responders between 1 and {{ small }} then '<{{ small + 1 }}'
+            when flagged.hide_response then 'suppressed'
+            else cast(flagged.n_responders as varchar)
+        end as n_responders_display,
+        case when flagged.hide_response then null else flagged.response_rate end
+            as response_rate,
+        case when flagged.hide_response then null else flagged.response_ci_low end
+            as response_ci_low,
+        case when flagged.hide_response then null else flagged.response_ci_high end
+            as response_ci_high,
+        case when flagged.hide_remission then null else flagged.n_remitters end
+            as n_remitters,
+        case
+            when flagged.n_remitters between 1 and {{ small }} then '<{{ small + 1 }}'
+            when flagged.hide_remission then 'suppressed'
+            else cast(flagged.n_remitters as varchar)
+        end as n_remitters_display,
+        case when flagged.hide_remission then null else flagged.remission_rate end
+            as remission_rate,
+        case when flagged.hide_remission then null else flagged.remission_ci_low end
+            as remission_ci_low,
+        case when flagged.hide_remission then null else flagged.remission_ci_high end
+            as remission_ci_high,
+    from flagged
+    left join timepoints on flagged.timepoint = timepoints.timepoint
+    left join classes on flagged.treatment_class = classes.treatment_class
+    left join markers on flagged.stratifier = markers.marker
+)
+
+select * from final
