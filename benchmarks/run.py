@@ -1,0 +1,377 @@
+"""Registry-scale benchmark of every `trd` stage against DuckDB's physical baseline.
+
+    .venv/bin/python -m benchmarks.run [--persons 100000 1000000] [--skip-5m] [--repeat N]
+
+For each registry size: generate the demo datasets (`trd demo --data-only`, cached under
+`--data`; same seed, same bytes), then time each stage as a whole process with
+`/usr/bin/time -v` (wall, CPU user + sys, peak RSS): `trd ingest` (trials, then the registry),
+`trd build`, `trd check`, `trd report`, and the baselines of benchmarks/baselines.py: (a)
+DuckDB's read_csv of the registry files, (b) the raw checks as one query, (c) the D28
+response-rate mart as one query, cross-checked against `marts.response_rates`. Last, `trd run`
+of all five datasets into a fresh warehouse (the end-to-end target). Results go to
+`benchmarks/results/` as JSON, a Markdown table and a PNG; docs/performance.md explains them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from trd.settings import REPO_ROOT
+
+RESULTS = REPO_ROOT / "benchmarks" / "results"
+PYTHON = sys.executable
+TRD = str(Path(PYTHON).with_name("trd"))
+REGISTRY = "REGISTRY-OMOP"
+FIVE_MILLION = 5_000_000
+TARGETS = {
+    "ingest / read_csv (a)": 1.5,
+    "check / hand checks (b)": 3.0,
+    "build / hand mart (c)": 3.0,
+}
+E2E_SECONDS, E2E_RSS_GB = 180.0, 6.0
+INT_TABLES = ("drug_exposures", "drug_eras", "index_candidates", "episodes", "assessments")
+"""Registry model sizes reported with each build (what bench_registry_scale.py printed)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One process as /usr/bin/time -v saw it."""
+
+    stage: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    exit_code: int
+
+
+def timed(stage: str, command: list[str], log: Path) -> Timing:
+    """Run `command` under /usr/bin/time -v; its output goes to `log`, the timing is parsed."""
+    report = log.with_suffix(".time")
+    with log.open("w") as out:
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", str(report), *command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "DO_NOT_TRACK": "1"},
+            cwd=REPO_ROOT,
+            check=False,
+        )
+    timing = parse_time_report(stage, report.read_text(), done.returncode)
+    print(
+        f"  {stage:<24} {timing.wall_s:7.1f} s wall {timing.cpu_s:7.1f} s CPU "
+        f"{timing.peak_rss_mb:7.0f} MB  exit {timing.exit_code}",
+        flush=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{stage} failed (exit {done.returncode}); see {log}")
+    return timing
+
+
+def parse_time_report(stage: str, text: str, exit_code: int) -> Timing:
+    """Wall, user + sys CPU and peak RSS out of GNU time's verbose report."""
+
+    def field(label: str) -> str:
+        match = re.search(rf"^\s*{re.escape(label)}.*?: (\S+)$", text, re.MULTILINE)
+        if not match:
+            raise ValueError(f"no '{label}' in the /usr/bin/time report:\n{text}")
+        return match.group(1)
+
+    wall = 0.0
+    for part in field("Elapsed (wall clock) time").split(":"):
+        wall = wall * 60 + float(part)
+    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+    rss_mb = int(field("Maximum resident set size (kbytes)")) / 1024
+    return Timing(stage, round(wall, 2), round(cpu, 2), round(rss_mb, 1), exit_code)
+
+
+def dataset_folders(data: Path, persons: int) -> list[Path]:
+    """The demo datasets of this size, generated once (deterministic: reuse is exact)."""
+    folder = data / f"persons_{persons}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        print(f"generating the demo datasets with {persons:,} persons in {folder}", flush=True)
+        subprocess.run(
+            [TRD, "demo", "--data", str(folder), "--persons", str(persons), "--data-only"],
+            check=True,
+            cwd=REPO_ROOT,
+        )
+        marker.touch()
+    folders = sorted(p for p in folder.iterdir() if (p / "dataset.yml").is_file())
+    return [p for p in folders if p.name != REGISTRY] + [folder / REGISTRY]
+
+
+def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, object]:
+    """Every stage and baseline at one registry size; ratios within this one run."""
+    folders = dataset_folders(data, persons)
+    trials, registry = folders[:-1], folders[-1]
+    run_dir = work / f"persons_{persons}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    warehouse = run_dir / "warehouse.duckdb"
+    trd = [TRD, "--warehouse", str(warehouse)]
+    print(f"== {persons:,} persons (load average {os.getloadavg()[0]:.2f})", flush=True)
+    load_before = os.getloadavg()
+    t: dict[str, list[Timing]] = {}
+
+    def add(stage: str, command: list[str]) -> Timing:
+        timing = timed(stage, command, run_dir / f"{stage}.log")
+        t.setdefault(stage, []).append(timing)
+        return timing
+
+    add("ingest trials", [*trd, "ingest", *map(str, trials)])
+    for i in range(repeat):
+        if i:  # a changed load id is all it takes to load again: drop the registry's audit
+            _forget_dataset(warehouse, REGISTRY)
+        add("ingest", [*trd, "ingest", str(registry)])
+        native = run_dir / "native.duckdb"
+        native.unlink(missing_ok=True)
+        add(
+            "read_csv (a)",
+            [PYTHON, "-m", "benchmarks.baselines", "read-csv", str(registry), str(native)],
+        )
+        native.unlink(missing_ok=True)
+    for _ in range(repeat):
+        add("build", [*trd, "build"])
+        add(
+            "hand mart (c)",
+            [
+                PYTHON,
+                "-m",
+                "benchmarks.baselines",
+                "mart",
+                str(warehouse),
+                str(run_dir / "hand_mart.json"),
+            ],
+        )
+        add("check", [*trd, "check"])
+        add("hand checks (b)", [PYTHON, "-m", "benchmarks.baselines", "checks", str(warehouse)])
+    add("report", [*trd, "report", "--out", str(run_dir / "site")])
+    cross_check = compare_marts(warehouse, json.loads((run_dir / "hand_mart.json").read_text()))
+    sizes = _model_sizes(warehouse)
+    e2e_warehouse = run_dir / "e2e.duckdb"
+    add(
+        "trd run (end to end)",
+        [
+            TRD,
+            "--warehouse",
+            str(e2e_warehouse),
+            "run",
+            *map(str, folders),
+            "--out",
+            str(run_dir / "site_e2e"),
+        ],
+    )
+    e2e_warehouse.unlink(missing_ok=True)
+    return {
+        "persons": persons,
+        "input_mb": round(sum(f.stat().st_size for p in folders for f in p.iterdir()) / 2**20, 1),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "timings": {stage: [asdict(x) for x in runs] for stage, runs in t.items()},
+        "ratios": _ratios(t),
+        "cross_check_d28_oc": cross_check,
+        "registry_model_rows": sizes,
+    }
+
+
+def _forget_dataset(warehouse: Path, dataset: str) -> None:
+    """Make the next ingest of `dataset` a real load (not 'unchanged'): drop its last audit."""
+    con = duckdb.connect(str(warehouse))
+    con.execute("delete from raw.datasets where dataset_id = ?", [dataset])
+    con.close()
+
+
+def _best(t: dict[str, list[Timing]], stage: str) -> float:
+    """The fastest of the repeats: the least disturbed by the other users of the machine."""
+    return min(x.wall_s for x in t[stage])
+
+
+def _ratios(t: dict[str, list[Timing]]) -> dict[str, float]:
+    pairs = {
+        "ingest / read_csv (a)": ("ingest", "read_csv (a)"),
+        "check / hand checks (b)": ("check", "hand checks (b)"),
+        "build / hand mart (c)": ("build", "hand mart (c)"),
+    }
+    return {name: round(_best(t, a) / _best(t, b), 2) for name, (a, b) in pairs.items()}
+
+
+def compare_marts(warehouse: Path, hand: list[dict[str, object]]) -> dict[str, object]:
+    """The hand-written query's D28 OC counts against marts.response_rates, row by row."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute(
+        "select dataset_id, treatment_class, scale, n, n_responders, n_remitters "
+        "from marts.response_rates where source = 'registry' and timepoint = 'D28' "
+        "and analysis = 'oc' order by all"
+    ).fetchall()
+    con.close()
+    key = ("dataset_id", "treatment_class", "scale", "n", "n_responders", "n_remitters")
+    marts = [dict(zip(key, r, strict=True)) for r in rows]
+    hand_rows = [{k: r[k] for k in key} for r in hand]
+    return {"agree": marts == hand_rows, "marts": marts, "hand": hand_rows}
+
+
+def _model_sizes(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    sizes = {}
+    for t in INT_TABLES:
+        table = f"int_registry__{t}"
+        sizes[table] = con.execute(f"select count(*) from intermediate.{table}").fetchone()[0]
+    con.close()
+    return sizes
+
+
+def scaling(sizes: list[dict[str, object]]) -> dict[str, float]:
+    """Exponent k in t ~ persons^k between the smallest and largest size, per stage."""
+    if len(sizes) < 2:
+        return {}
+    small, large = sizes[0], sizes[-1]
+    factor = math.log(large["persons"] / small["persons"])
+    return {
+        stage: round(
+            math.log(
+                min(x["wall_s"] for x in large["timings"][stage])
+                / min(x["wall_s"] for x in small["timings"][stage])
+            )
+            / factor,
+            2,
+        )
+        for stage in large["timings"]
+    }
+
+
+def markdown(result: dict[str, object]) -> str:
+    """The results as the tables docs/performance.md quotes."""
+    sizes = result["sizes"]
+    stages = list(sizes[0]["timings"])
+    head = "| stage | " + " | ".join(
+        f"{s['persons']:,} persons: wall s / CPU s / peak MB" for s in sizes
+    )
+    lines = [
+        f"Run {result['started']} on {result['machine']} (load average before each size: "
+        + ", ".join(str(s["load_average_before"][0]) for s in sizes)
+        + "). Fastest of the repeats.",
+        "",
+        head + " | exponent |",
+        "|---|" + "---|" * len(sizes) + "---|",
+    ]
+    for stage in stages:
+        cells = []
+        for s in sizes:
+            best = min(s["timings"][stage], key=lambda x: x["wall_s"])
+            cells.append(f"{best['wall_s']:.1f} / {best['cpu_s']:.1f} / {best['peak_rss_mb']:,.0f}")
+        exponent = result["scaling_exponents"].get(stage, "")
+        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {exponent} |")
+    lines += ["", "| ratio (target) | " + " | ".join(f"{s['persons']:,}" for s in sizes) + " |"]
+    lines.append("|---|" + "---|" * len(sizes))
+    for name, target in TARGETS.items():
+        cells = []
+        for s in sizes:
+            r = s["ratios"][name]
+            cells.append(f"{r:.2f} {'ok' if r <= target else 'MISSED'}")
+        lines.append(f"| {name} (<= {target}) | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| D28 OC cross-check (hand query = marts.response_rates) | "
+        + " | ".join(str(s["cross_check_d28_oc"]["agree"]) for s in sizes)
+        + " |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict[str, object], path: Path) -> None:
+    """Wall time per stage and baseline (bars, per size) and cost against size (log-log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = result["sizes"]
+    stages = list(sizes[0]["timings"])
+    fig, (bars, lines) = plt.subplots(1, 2, figsize=(13, 5))
+    width = 0.8 / len(sizes)
+    for i, s in enumerate(sizes):
+        walls = [min(x["wall_s"] for x in s["timings"][st]) for st in stages]
+        bars.barh(
+            [y + i * width for y in range(len(stages))],
+            walls,
+            height=width,
+            label=f"{s['persons']:,} persons",
+        )
+    bars.set_yticks([y + width * (len(sizes) - 1) / 2 for y in range(len(stages))], stages)
+    bars.invert_yaxis()
+    bars.set_xscale("log")
+    bars.set_xlabel("wall time, s (log scale; fastest repeat)")
+    bars.legend()
+    persons = [s["persons"] for s in sizes]
+    for st in stages:
+        lines.plot(
+            persons,
+            [min(x["wall_s"] for x in s["timings"][st]) for s in sizes],
+            marker="o",
+            label=st,
+        )
+    lines.set_xscale("log")
+    lines.set_yscale("log")
+    lines.set_xlabel("registry persons")
+    lines.set_ylabel("wall time, s")
+    lines.legend(fontsize=7)
+    fig.suptitle("trd stages against DuckDB baselines (2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--skip-5m", action="store_true", help="drop sizes of 5M persons or more")
+    parser.add_argument("--repeat", type=int, default=1, help="repeats of the ratio pairs")
+    parser.add_argument(
+        "--data", type=Path, default=REPO_ROOT / "bench_data", help="demo data cache"
+    )
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench_data" / "runs")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    persons = sorted(p for p in args.persons if not (args.skip_5m and p >= FIVE_MILLION))
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    sizes = [bench_size(n, args.data, args.work, args.repeat) for n in persons]
+    result = {
+        "started": f"{started:%Y-%m-%d %H:%M} UTC",
+        "minutes": round((time.perf_counter() - clock) / 60, 1),
+        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}",
+        "sizes": sizes,
+        "scaling_exponents": scaling(sizes),
+    }
+    largest = sizes[-1]["timings"]["trd run (end to end)"]
+    best = min(largest, key=lambda x: x["wall_s"])
+    result["end_to_end_target"] = {
+        "persons": sizes[-1]["persons"],
+        "wall_s": best["wall_s"],
+        "peak_rss_gb": round(best["peak_rss_mb"] / 1024, 2),
+        "met": best["wall_s"] <= E2E_SECONDS and best["peak_rss_mb"] / 1024 <= E2E_RSS_GB,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / "results.md").write_text(markdown(result))
+    plot(result, args.out / "results.png")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
