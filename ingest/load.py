@@ -8,12 +8,13 @@ The load protocol of docs/architecture.md, step by step:
 1. parse dataset.yml; 2. discover the files; 3. hash them: identical files and dataset.yml as
 the dataset's last load print "unchanged" and write nothing; 4. read each file in batches,
 screening names and text values with the de-identification gate and casting to the contract,
-into a TEMP table (memory or DuckDB's temp directory, never the warehouse file), so that nothing
-of a rejected file reaches the warehouse; 5. copy each accepted file into the staging schema
-`_load_<load_id>`, check keys and run the raw data-quality gate there; 6. in one transaction
-replace the dataset's rows, settings and audit rows; 7. on failure drop the staging schema and
-write `rejected` audit rows in their own transaction. A stale `_load_*` schema left by a killed
-run is dropped when the next ingest starts.
+straight into the staging schema `_load_<load_id>` (each row written once: no TEMP copy); 5. check
+keys and run the raw data-quality gate there; 6. in one transaction replace the dataset's rows,
+settings and audit rows; 7. on failure drop the staging schema and write `rejected` audit rows in
+their own transaction. Staging is not the warehouse: it is dropped before ingest returns, so a
+rejected file's rows never stay. A stale `_load_*` schema left by a killed run is dropped when
+the next ingest starts. Great Expectations (seconds to import) is imported in a background
+thread while the files are read, and only when a dataset is really loaded.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib
 import re
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -52,8 +55,9 @@ from ingest.validate import (
 from trd.errors import ConfigError, TrdError, WarehouseBusy
 
 MEMORY_LIMIT = "4GB"
-"""DuckDB's memory cap during ingest; TEMP tables beyond it spill to `<warehouse>.tmp/`.
+"""DuckDB's memory cap during ingest; data beyond it spills to `<warehouse>.tmp/`.
 (DuckDB's own progress bar is off: ingest prints its own progress, per file, on stderr.)"""
+RAW_GATE_MODULE = "expectations.raw_gate"
 STAGING_PREFIX = "_load_"
 BATCH_VIEW = "_incoming_batch"
 SETTINGS_TABLES = (
@@ -130,6 +134,8 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
             "point --warehouse or TRD_WAREHOUSE at a warehouse file, or at a new file name",
         ) from err
     con.execute("set enable_progress_bar = false")
+    # rows carry their own _row_number, so DuckDB may write them in any order (faster inserts)
+    con.execute("set preserve_insertion_order = false")
     return con
 
 
@@ -193,6 +199,8 @@ def _load(con: duckdb.DuckDBPyConnection, load: _Load, seen: dict[str, Path]) ->
     load.hashes = _hash_files(found.files)
     if _unchanged(con, config, load.hashes):
         return "unchanged"
+    gate_import = threading.Thread(target=importlib.import_module, args=(RAW_GATE_MODULE,))
+    gate_import.start()  # GIL-bound import overlaps reading, which runs in Polars and DuckDB
     load.schema = f"{STAGING_PREFIX}{load.load_id}"
     _create_staging(con, load, config)
     for data_file in found.files:
@@ -201,6 +209,7 @@ def _load(con: duckdb.DuckDBPyConnection, load: _Load, seen: dict[str, Path]) ->
         check_duplicate_keys(
             con, load.schema, TABLES[data_file.table], dataset=dataset, file=data_file.name
         )
+    gate_import.join()
     _run_raw_gate(con, load.schema, config)
     _commit(con, load, config)
     return "loaded"
@@ -272,7 +281,7 @@ def _staging_layout(table: Table) -> tuple[Column, ...]:
 def _stage_file(
     con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig, data_file: DataFile
 ) -> int:
-    """Screen, cast and collect one file in a TEMP table; copy it to staging once accepted."""
+    """Screen, cast and write one file into its staging table, batch by batch."""
     table = TABLES[data_file.table]
     where = {"dataset": config.dataset_id, "file": data_file.name}
     opened = open_data_file(data_file, config.dataset_id)
@@ -280,28 +289,20 @@ def _stage_file(
         table, opened.columns, source_value_exempt=config.source == "registry", **where
     )
     check_columns(table, opened.columns, **where)
-    temp = f"_incoming_{table.name}"
-    con.execute(f"create or replace temp table {temp} as from {load.schema}.{table.name} limit 0")
-    try:
-        rows = 0
-        for batch in opened.batches():
-            rows += _stage_batch(con, temp, table, load, config, opened, batch)
-        con.execute(f"insert into {load.schema}.{table.name} from {temp}")
-    finally:
-        con.execute(f"drop table if exists temp.{temp}")
-    return rows
+    target = f"{load.schema}.{table.name}"
+    return sum(_stage_batch(con, target, table, load, config, opened, b) for b in opened.batches())
 
 
 def _stage_batch(
     con: duckdb.DuckDBPyConnection,
-    temp: str,
+    target: str,
     table: Table,
     load: _Load,
     config: DatasetConfig,
     opened: OpenedFile,
     batch: Batch,
 ) -> int:
-    """Gate, cast and check one batch, then append it to the file's TEMP table."""
+    """Gate, cast and check one batch, then append it to the file's staging table."""
     frame = batch.frame
     where = {
         "first_row": batch.first_row,
@@ -326,7 +327,7 @@ def _stage_batch(
     con.register(BATCH_VIEW, numbered.to_arrow())
     try:
         con.execute(
-            f"insert into {temp} select {loaded}, $dataset, $load, $file, _row_number{extra} "
+            f"insert into {target} select {loaded}, $dataset, $load, $file, _row_number{extra} "
             f"from {BATCH_VIEW}",
             {"dataset": config.dataset_id, "load": load.load_id, "file": opened.data_file.name},
         )
@@ -338,11 +339,10 @@ def _stage_batch(
 def _run_raw_gate(con: duckdb.DuckDBPyConnection, schema: str, config: DatasetConfig) -> None:
     """The raw data-quality suites (expectations/raw_gate.py): an error-level failure rejects.
 
-    Imported here, not at the top: Great Expectations takes seconds to import, which an
-    unchanged or early-rejected dataset should not pay.
+    Imported by `_load`'s background thread, not at the top: Great Expectations takes seconds
+    to import, which an unchanged or early-rejected dataset should not pay.
     """
-    from expectations.raw_gate import run_raw_checks
-
+    run_raw_checks = importlib.import_module(RAW_GATE_MODULE).run_raw_checks
     results = run_raw_checks(con, schema, config.dataset_id, config.source)
     blocking = [r for r in results if r.blocks]
     if not blocking:
