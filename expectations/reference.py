@@ -3,7 +3,9 @@
 The seeds (`seeds/*.csv`, SPEC 3.3 and 5) are what the dbt models use: scale ranges, the default
 PARAMCD map, concept sets and the treatment-class vocabulary. The raw checks run inside ingest,
 before any `dbt build` has loaded the seeds into the warehouse, so they read the CSV files.
-Biomarker units are not a seed (no model needs them): they are declared here.
+Biomarkers too: the units each marker may come in (`biomarker_units`), the ADLB parameter codes
+(`biomarker_parameters`) and the plausible maxima (`biomarkers`) are the seeds the biomarker
+models convert and stratify with, so a unit accepted here is a unit the marts can read.
 """
 
 from __future__ import annotations
@@ -17,28 +19,6 @@ from pathlib import Path
 from trd.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT / "seeds"
-
-BIOMARKER_UNITS: dict[str, tuple[tuple[str, int], ...]] = {
-    "crp": (("mg/l", 8751), ("mg/dl", 8840)),
-    "il6": (("pg/ml", 8845),),
-    "tnfa": (("pg/ml", 8845),),
-    "complement_c3": (("g/l", 8636), ("mg/dl", 8840)),
-    "complement_c4": (("g/l", 8636), ("mg/dl", 8840)),
-}
-"""Accepted units per biomarker concept set: text (compared lower-case, trimmed) and the UCUM
-concept id OMOP uses for it (mg/L 8751, mg/dL 8840, pg/mL 8845, g/L 8636)."""
-
-ADLB_BIOMARKERS: dict[str, str] = {
-    "CRP": "crp",
-    "CRPHS": "crp",
-    "HSCRP": "crp",
-    "IL6": "il6",
-    "TNFA": "tnfa",
-    "TNFALPHA": "tnfa",
-    "C3": "complement_c3",
-    "C4": "complement_c4",
-}
-"""ADLB PARAMCD (CDISC LBTESTCD style) -> biomarker concept set; other PARAMCDs are not checked."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +61,61 @@ def treatment_classes() -> tuple[str, ...]:
     return tuple(r["treatment_class"] for r in _read("treatment_classes"))
 
 
+@dataclass(frozen=True)
+class BiomarkerUnit:
+    marker: str
+    unit: str
+    """Lower-case unit text as written in AVALU or unit_source_value."""
+    unit_concept_id: int | None
+    factor_to_standard: float
+
+
+@cache
+def biomarker_units() -> tuple[BiomarkerUnit, ...]:
+    """Accepted units per marker with their factor to the standard unit (seed `biomarker_units`)."""
+    return tuple(
+        BiomarkerUnit(
+            r["marker"],
+            r["unit"].strip().lower(),
+            int(r["unit_concept_id"]) if r["unit_concept_id"].strip() else None,
+            float(r["factor_to_standard"]),
+        )
+        for r in _read("biomarker_units")
+    )
+
+
+@cache
+def adlb_biomarkers() -> dict[str, str]:
+    """ADLB PARAMCD -> marker (seed `biomarker_parameters`); other PARAMCDs are not checked."""
+    return {r["paramcd"].upper(): r["marker"] for r in _read("biomarker_parameters")}
+
+
+@cache
+def biomarker_plausible_max() -> dict[str, float]:
+    """Marker -> largest plausible value in its standard unit (seed `biomarkers`)."""
+    return {r["marker"]: float(r["plausible_max"]) for r in _read("biomarkers")}
+
+
+def biomarker_maxima_text() -> str:
+    """The plausible maxima in words, for check descriptions: 'crp 300 mg/L; ...'."""
+    return "; ".join(
+        f"{r['marker']} {float(r['plausible_max']):g} {r['standard_unit']}"
+        for r in _read("biomarkers")
+    )
+
+
+def biomarker_units_text() -> str:
+    """The accepted units in words, for check descriptions: 'crp mg/l or mg/dl; il6 ...'."""
+    by_marker: dict[str, list[str]] = {}
+    for u in biomarker_units():
+        by_marker.setdefault(u.marker, []).append(u.unit)
+    return "; ".join(f"{m} {' or '.join(units)}" for m, units in by_marker.items())
+
+
 def literal(value: object) -> str:
-    """An SQL literal (numbers as they are, text quoted with '' escaping)."""
+    """An SQL literal (null, numbers as they are, text quoted with '' escaping)."""
+    if value is None:
+        return "null"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int | float):
@@ -100,8 +133,14 @@ def values_relation(rows: Iterable[Sequence[object]], columns: Sequence[str]) ->
 
 
 def biomarker_units_relation() -> str:
-    """Accepted units per biomarker concept set: (concept_set, unit, unit_concept_id)."""
+    """Accepted units per biomarker concept set, with the factor to the marker's standard unit
+    and its plausible maximum: (concept_set, unit, unit_concept_id, factor_to_standard,
+    plausible_max)."""
+    maxima = biomarker_plausible_max()
     return values_relation(
-        [(s, u, cid) for s, units in BIOMARKER_UNITS.items() for u, cid in units],
-        ("concept_set", "unit", "unit_concept_id"),
+        [
+            (u.marker, u.unit, u.unit_concept_id, u.factor_to_standard, maxima[u.marker])
+            for u in biomarker_units()
+        ],
+        ("concept_set", "unit", "unit_concept_id", "factor_to_standard", "plausible_max"),
     )

@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
 from expectations.reference import (
+    biomarker_maxima_text,
     biomarker_units_relation,
+    biomarker_units_text,
     concept_sets,
     scale_ranges,
     values_relation,
@@ -148,8 +150,8 @@ def _event_checks(table: str) -> tuple[Check, ...]:
                 "and (u.unit = lower(trim(m.unit_source_value)) "
                 "or u.unit_concept_id = m.unit_concept_id))"
             ),
-            "biomarker units must be known (unit_source_value or unit_concept_id): CRP mg/L or "
-            "mg/dL, IL-6 and TNF-alpha pg/mL, C3 and C4 g/L or mg/dL",
+            "biomarker units must be known (unit_source_value or unit_concept_id; seed "
+            "biomarker_units): " + biomarker_units_text(),
             "Convert the values to a known unit (or fill in the unit) and load again.",
         ),
         Check(
@@ -167,6 +169,31 @@ def _event_checks(table: str) -> tuple[Check, ...]:
             ),
             "biomarker concentrations must not be negative",
             "Correct the values shown (a concentration below the detection limit is 0 or missing).",
+        ),
+        Check(
+            f"{table}.biomarker_plausible",
+            table,
+            "value_as_number",
+            "plausibility",
+            "warn",
+            Rows(
+                "with " + _matched(prefix, "registry_concepts") + ", converted as (select m.*, "
+                "coalesce((select u.factor_to_standard from {biomarker_units} as u "
+                "where u.concept_set = m.concept_set "
+                "and u.unit = lower(trim(m.unit_source_value))), "
+                "(select max(u.factor_to_standard) from {biomarker_units} as u "
+                "where u.concept_set = m.concept_set and u.unit_concept_id = m.unit_concept_id)) "
+                "as factor, (select max(u.plausible_max) from {biomarker_units} as u "
+                "where u.concept_set = m.concept_set) as plausible_max from marked as m "
+                "where m.concept_set in (select concept_set from {biomarker_units})) "
+                "select distinct _row_number, _source_file, cast(person_id as varchar) "
+                "as failing_key, concept_set || ' = ' || value_as_number || ' ' || "
+                "coalesce(unit_source_value, 'unit concept ' || unit_concept_id) as detail "
+                "from converted where value_as_number * factor > plausible_max"
+            ),
+            "biomarker values should not exceed the marker's plausible maximum (seed biomarkers, "
+            "in the standard unit): " + biomarker_maxima_text(),
+            "Check the values shown: a unit mix-up (mg/dL reported as mg/L) is the usual cause.",
         ),
     )
 

@@ -13,8 +13,10 @@ from collections.abc import Mapping
 
 from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
 from expectations.reference import (
-    ADLB_BIOMARKERS,
+    adlb_biomarkers,
+    biomarker_maxima_text,
     biomarker_units_relation,
+    biomarker_units_text,
     default_parameters,
     scale_ranges,
     values_relation,
@@ -247,8 +249,7 @@ ADLB_CHECKS: tuple[Check, ...] = (
             "as detail from marked as m where not exists (select 1 from {biomarker_units} as u "
             "where u.concept_set = m.concept_set and u.unit = lower(trim(m.avalu)))"
         ),
-        "biomarker units must be known: CRP mg/L or mg/dL, IL-6 and TNF-alpha pg/mL, C3 and C4 g/L "
-        "or mg/dL",
+        "biomarker units must be known (seed biomarker_units): " + biomarker_units_text(),
         "Convert the values to a known unit (or correct AVALU) and load again.",
     ),
     Check(
@@ -263,6 +264,24 @@ ADLB_CHECKS: tuple[Check, ...] = (
         ),
         "biomarker concentrations must not be negative",
         "Correct the values shown (a concentration below the detection limit is 0 or missing).",
+    ),
+    Check(
+        "adlb.value_plausible",
+        "adlb",
+        "aval",
+        "plausibility",
+        "warn",
+        Rows(
+            "with " + _BIOMARKERS + "select m._row_number, m._source_file, "
+            "m.usubjid as failing_key, m.paramcd || ' = ' || m.aval || ' ' || m.avalu "
+            "as detail from marked as m "
+            "inner join {biomarker_units} as u on u.concept_set = m.concept_set "
+            "and u.unit = lower(trim(m.avalu)) "
+            "where m.aval * u.factor_to_standard > u.plausible_max"
+        ),
+        "biomarker values should not exceed the marker's plausible maximum (seed biomarkers, in "
+        "the standard unit): " + biomarker_maxima_text(),
+        "Check the values shown: a unit mix-up (mg/dL reported as mg/L) is the usual cause.",
     ),
 )
 
@@ -321,7 +340,7 @@ def references(parameters: Mapping[str, str]) -> dict[str, str]:
             ("paramcd", "scale", "score_min", "score_max"),
         ),
         "adlb_biomarkers": values_relation(
-            sorted(ADLB_BIOMARKERS.items()), ("paramcd", "concept_set")
+            sorted(adlb_biomarkers().items()), ("paramcd", "concept_set")
         ),
         "biomarker_units": biomarker_units_relation(),
     }

@@ -9,7 +9,8 @@
     are (int_registry__concept_map, or the LOINC source value when the concept is 0);
     study_day = record date - index date.
     Units: the text unit (AVALU, unit_source_value; trimmed, lower-case) decides; a registry row
-    without one is read by its unit concept. A row in a unit the seed does not know is left out
+    whose text is missing or unknown is read by its unit concept (the GX unit check accepts
+    either). A row in a unit the seed does not know is left out
     here: the GX suites fail it at error level, so it never reaches a published number. -#}
 
 with adlb as (
@@ -158,7 +159,6 @@ registry_converted as (
     left join units as by_concept
         on
             registry_marked.marker = by_concept.marker
-            and registry_marked.unit_text is null
             and registry_marked.unit_concept_id = by_concept.unit_concept_id
 ),
 
