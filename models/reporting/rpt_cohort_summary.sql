@@ -1,10 +1,12 @@
 {#-
     reporting.cohort_summary: episodes by dataset, source and treatment class, with age and sex,
     from marts.cohort_episodes, with small-cell suppression (SPEC 8). T = small_cell_threshold:
-      C1  a class whose episode count is 1..T-1 hides every number of its row;
-      C2  complementary: when exactly one class of a dataset is hidden by C1, the class with the
-          next smallest count is hidden too (the dataset's total is in reporting.attrition);
-      C3  n_trd and n_female are hidden when the count or n_episodes minus the count is 1..T-1.
+      C1, D1, C2, X1  whether a class's row is hidden is decided once, with the rates, in
+          reporting.suppression_cells (small count; a small difference to an nri n of the class;
+          complementary; a partition of a hidden attrition total); a hidden row hides every number;
+      C3  n_trd and n_female are hidden when the count or n_episodes minus the count is 1..T-1;
+          n_trd is hidden in every class of the dataset when C3 hides it in a shown row, because
+          the classes' TRD counts add up to an attrition count (trial step 4).
     Age is top-coded at 90 in the marts; only its mean and SD are shown (no minimum or maximum,
     which would be single persons' values).
 -#}
@@ -19,6 +21,11 @@ episodes as (
 
 classes as (
     select * from {{ ref('treatment_classes') }}
+),
+
+row_decisions as (
+    select * from {{ ref('rpt_suppression_cells') }}
+    where view_name = 'cohort_summary'
 ),
 
 by_class as (
@@ -46,22 +53,16 @@ small_cells as (
     from by_class
 ),
 
-complementary as (
-    select
-        *,
-        count(*) filter (where n_is_small) over (partition by dataset_id) as n_small_rows_in_dataset,
-        row_number() over (
-            partition by dataset_id, n_is_small order by n_episodes, treatment_class
-        ) as size_rank,
-    from small_cells
-),
-
 decided as (
     select
-        *,
-        n_is_small
-            or (n_small_rows_in_dataset = 1 and not n_is_small and size_rank = 1) as hide_row,
-    from complementary
+        small_cells.*,
+        row_decisions.is_hidden as hide_row,
+        bool_or(small_cells.trd_is_small and not row_decisions.is_hidden)
+            over (partition by small_cells.dataset_id) as hide_trd_in_dataset,
+    from small_cells
+    inner join row_decisions
+        on small_cells.dataset_id = row_decisions.dataset_id
+        and small_cells.treatment_class = row_decisions.treatment_class
 ),
 
 final as (
@@ -77,10 +78,10 @@ final as (
             when decided.hide_row then 'suppressed'
             else cast(decided.n_episodes as varchar)
         end as n_episodes_display,
-        case when decided.hide_row or decided.trd_is_small then null else decided.n_trd end as n_trd,
+        case when decided.hide_row or decided.hide_trd_in_dataset then null else decided.n_trd end as n_trd,
         case
             when decided.n_trd between 1 and {{ small }} then '<{{ small + 1 }}'
-            when decided.hide_row or decided.trd_is_small then 'suppressed'
+            when decided.hide_row or decided.hide_trd_in_dataset then 'suppressed'
             else cast(decided.n_trd as varchar)
         end as n_trd_display,
         case

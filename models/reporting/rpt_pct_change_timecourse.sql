@@ -1,11 +1,12 @@
 {#-
     reporting.pct_change_timecourse: marts.agg_pct_change (mean percent change from baseline by
     dataset, class, scale and timepoint, observed cases) for the time-course chart (SPEC 8, 9).
-    A mean of a handful of patients is nearly their own values, so, with T = small_cell_threshold:
-      P1  a point whose n is 1..T-1 hides n and every statistic of the point;
-      P2  complementary: when exactly one class of a (dataset, scale, timepoint) is hidden by P1,
-          the class with the next smallest n is hidden too (the same rule as R2 in
-          reporting.response_rates, whose observed-case denominators are these n).
+    Its n is the observed-case n of reporting.response_rates (TRD episodes with a usable baseline
+    and a score at the timepoint), so a point shows exactly when that oc row does:
+      P1  a point is hidden, n with the mean and its CI, when reporting.suppression_cells hides
+          the oc row of the same dataset, class, scale and timepoint (rules R1, D1, R2 there); a
+          point without such a row (not expected) is hidden when its n is 1..T-1.
+    A mean of a handful of patients is nearly their own values, hence P1.
 -#}
 {{ config(alias='pct_change_timecourse') }}
 {%- set small = var('small_cell_threshold') | int - 1 -%}
@@ -24,25 +25,22 @@ classes as (
     select * from {{ ref('treatment_classes') }}
 ),
 
-complementary as (
-    select
-        *,
-        n between 1 and {{ small }} as n_is_small,
-        count(*) filter (where n between 1 and {{ small }}) over grp as n_small_rows_in_group,
-        row_number() over (
-            partition by dataset_id, scale, timepoint, n between 1 and {{ small }}
-            order by n, treatment_class
-        ) as size_rank,
-    from points
-    window grp as (partition by dataset_id, scale, timepoint)
+oc_decisions as (
+    select * from {{ ref('rpt_suppression_cells') }}
+    where view_name = 'response_rates' and analysis = 'oc'
 ),
 
 decided as (
     select
-        *,
-        n_is_small
-            or (n_small_rows_in_group = 1 and not n_is_small and size_rank = 1) as hide,
-    from complementary
+        points.*,
+        points.n between 1 and {{ small }} as n_is_small,
+        coalesce(oc_decisions.is_hidden, points.n between 1 and {{ small }}) as hide,
+    from points
+    left join oc_decisions
+        on points.dataset_id = oc_decisions.dataset_id
+        and points.treatment_class = oc_decisions.treatment_class
+        and points.scale = oc_decisions.scale
+        and points.timepoint = oc_decisions.timepoint
 ),
 
 final as (

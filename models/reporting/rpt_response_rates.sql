@@ -1,10 +1,10 @@
 {#-
     reporting.response_rates: marts.response_rates with small-cell suppression (SPEC 8).
     Rules (also in _reporting__models.yml and docs/reading-a-report.md), T = small_cell_threshold:
-      R1  a row whose n is 1..T-1 hides every count, rate and CI of the row;
-      R2  complementary: when exactly one row of a (dataset, scale, timepoint, analysis) group is
-          hidden by R1, the row with the next smallest n is hidden too (group totals can be
-          worked out from the attrition and the cohort summary);
+      R1, R2, D1, X1  whether a row's n is hidden is decided once, with the cohort summary and the
+          time course, in reporting.suppression_cells (small n; a small difference to the nri or
+          locf n of the class; complementary; partitions of a hidden attrition total); a hidden
+          row hides every count, rate and CI;
       R3  responders (remitters) are hidden, with their rate and CI, when the count or n minus the
           count is 1..T-1 (n is shown, so either one gives the other away);
       R4  oc and nri count the same responders (nri only adds non-responders), so R3 hides an
@@ -28,10 +28,14 @@ classes as (
     select * from {{ ref('treatment_classes') }}
 ),
 
+row_decisions as (
+    select * from {{ ref('rpt_suppression_cells') }}
+    where view_name = 'response_rates'
+),
+
 small_cells as (
     select
         *,
-        n between 1 and {{ small }} as n_is_small,
         n_responders between 1 and {{ small }}
             or n - n_responders between 1 and {{ small }} as responders_are_small,
         n_remitters between 1 and {{ small }}
@@ -48,24 +52,17 @@ across_analyses as (
     window cell as (partition by dataset_id, treatment_class, scale, timepoint)
 ),
 
-complementary as (
-    select
-        *,
-        count(*) filter (where n_is_small) over grp as n_small_rows_in_group,
-        row_number() over (
-            partition by dataset_id, scale, timepoint, analysis, n_is_small
-            order by n, treatment_class
-        ) as size_rank,
-    from across_analyses
-    window grp as (partition by dataset_id, scale, timepoint, analysis)
-),
-
 decided as (
     select
-        *,
-        n_is_small
-            or (n_small_rows_in_group = 1 and not n_is_small and size_rank = 1) as hide_row,
-    from complementary
+        across_analyses.*,
+        row_decisions.is_hidden as hide_row,
+    from across_analyses
+    inner join row_decisions
+        on across_analyses.dataset_id = row_decisions.dataset_id
+        and across_analyses.treatment_class = row_decisions.treatment_class
+        and across_analyses.scale = row_decisions.scale
+        and across_analyses.timepoint = row_decisions.timepoint
+        and across_analyses.analysis = row_decisions.analysis
 ),
 
 flagged as (

@@ -193,7 +193,7 @@ def test_every_page_has_a_nav_bar_to_the_three_pages(pages: dict[str, Page], pag
 def test_provenance_names_files_hashes_commit_and_tool_versions(pages: dict[str, Page]) -> None:
     rows = pages["index"].rows
     # then each loaded file is listed with its sha256 and row count (7 rows read "<11")
-    assert ["adsl.xpt", "a1" * 32, "171", "2026-11-20 09:30:00"] in rows
+    assert ["adsl.xpt", "a1" * 32, "176", "2026-11-20 09:30:00"] in rows
     assert ["adlb.csv", "a3" * 32, "<11", "2026-11-20 09:30:00"] in rows
     # and the code version is a commit of this repository (HEAD may move while tests run)
     (commit,) = [r[1] for r in rows if r and r[0] == "Code version (git commit)"]

@@ -79,10 +79,15 @@ def test_few_non_responders_hide_responders_under_every_analysis(built_warehouse
     key = {"dataset_id": "TRIAL-A", "treatment_class": "esketamine", "timepoint": "D28"}
     for analysis in ("oc", "nri", "locf"):
         row = one(built_warehouse, "response_rates", analysis=analysis, **key)
-        # then responders are hidden everywhere (R3, R4), remitters and n are shown
+        # then responders are hidden everywhere (R3, R4)
         assert row["n_responders"] is None and row["n_responders_display"] == "suppressed"
         assert row["response_rate"] is None and row["response_ci_low"] is None
-        assert row["n"] is not None and row["n_remitters"] is not None
+        # and remitters and n are shown, except under locf, whose n is 84 - 77 = 7 below the
+        # nri n (D1: 7 episodes without a LOCF value)
+        if analysis == "locf":
+            assert (row["n"], row["n_display"], row["n_remitters"]) == (None, "suppressed", None)
+        else:
+            assert row["n"] is not None and row["n_remitters"] is not None
 
 
 @pytest.mark.slow
@@ -131,7 +136,7 @@ def test_comparison_of_a_suppressed_group_is_hidden(built_warehouse: Path) -> No
 def test_attrition_hides_the_chain_until_hidden_exclusions_reach_the_threshold(
     built_warehouse: Path,
 ) -> None:
-    # given REG-B: 812 -> 806 (6 excluded) -> 804 (2) -> 764 (40) -> 213 (551)
+    # given REG-B: 812 -> 806 (6 excluded) -> 804 (2) -> 764 (40) -> 764 (0) -> 213 (551)
     found = rows(
         built_warehouse,
         "select step, n_remaining_display, n_excluded_display from reporting.attrition "
@@ -144,14 +149,15 @@ def test_attrition_hides_the_chain_until_hidden_exclusions_reach_the_threshold(
         ("suppressed", "<11"),
         ("suppressed", "<11"),
         ("764", "suppressed"),
+        ("764", "0"),
         ("213", "551"),
     ]
 
 
 @pytest.mark.slow
 def test_cohort_summary_hides_small_classes_and_small_complements(built_warehouse: Path) -> None:
-    # given REG-B with 7 ketamine, 37 esketamine and 169 standard_ad episodes; TRIAL-A with 84
-    # per arm of which 3 are not TRD
+    # given REG-B with 7 ketamine, 37 esketamine and 720 standard_ad episodes; TRIAL-A with 88
+    # esketamine episodes of which 4 are not TRD, and an nri n of 84
     ketamine = one(
         built_warehouse, "cohort_summary", dataset_id="REG-B", treatment_class="ketamine"
     )
@@ -164,9 +170,10 @@ def test_cohort_summary_hides_small_classes_and_small_complements(built_warehous
     # then ketamine reads "<11" and esketamine is hidden with it (C1, C2); age is hidden too
     assert ketamine["n_episodes_display"] == "<11" and ketamine["age_mean"] is None
     assert esketamine["n_episodes_display"] == "suppressed" and esketamine["age_mean"] is None
-    # and 81 TRD of 84 is hidden, since 3 non-TRD would follow (C3)
-    assert trial["n_episodes"] == 84 and trial["n_trd"] is None
-    assert trial["n_trd_display"] == "suppressed"
+    # and the trial's 88 episodes are hidden, since 88 - 84 (nri n) = 4 would follow (D1)
+    assert trial["n_episodes"] is None and trial["n_episodes_display"] == "suppressed"
+    assert trial["n_trd"] is None and trial["n_trd_display"] == "suppressed"
+    assert trial["n_female"] is None and trial["age_mean"] is None
 
 
 @pytest.mark.slow
@@ -308,3 +315,171 @@ def test_the_derivation_check_finds_a_count_hidden_without_complementary_suppres
     equations, known = rates_equations(found)
     # when solved, then the oc non-responders (3) come out: the check can fail
     assert solve(equations, known)["nonresp:D|k|W6|oc"] == 3
+
+
+# ---- across views: attrition, cohort summary, rate denominators, analyses, time course -------
+
+# The attrition step each class partition adds up to (as in models/reporting/rpt_suppression_cells).
+PARTITION_STEPS = {
+    "trial": {"episodes": (3,), "trd": (4,), "nri": (5,)},
+    "registry": {"episodes": (5, 6), "trd": (5, 6), "nri": (7,)},
+}
+
+
+def cross_view_system(
+    source: str,
+    attrition: list[dict],
+    cohort: list[dict],
+    rates: list[dict],
+    course: list[dict],
+    file_rows: int | None,
+) -> tuple[list[dict[str, int]], dict[str, Fraction]]:
+    """Every equation that ties the numbers of one dataset's views together, and the numbers
+    shown (not null). Differences between nested counts (nri n - oc n: episodes missing a score;
+    episodes - nri n: episodes without a baseline) are variables of their own, so that they are
+    protected like any count."""
+    equations: list[dict[str, int]] = []
+    known: dict[str, Fraction] = {}
+
+    def show(name: str, value: int | None) -> None:
+        if value is not None:
+            known[name] = Fraction(value)
+
+    def add(*terms: tuple[str, int]) -> None:
+        equations.append(dict(terms))
+
+    steps = sorted(attrition, key=lambda r: r["step"])
+    for prev, cur in zip(steps, steps[1:], strict=False):
+        add((f"r{prev['step']}", 1), (f"e{cur['step']}", -1), (f"r{cur['step']}", -1))
+    for row in steps:
+        show(f"r{row['step']}", row["n_remaining"])
+        show(f"e{row['step']}", row["n_excluded"])
+    show("r1", file_rows)  # the provenance table prints the rows of ADSL / PERSON
+    for row in cohort:
+        c = row["treatment_class"]
+        add((f"E:{c}", 1), (f"T:{c}", -1), (f"nonT:{c}", -1))
+        add((f"E:{c}", 1), (f"F:{c}", -1), (f"nonF:{c}", -1))
+        show(f"E:{c}", row["n_episodes"])
+        show(f"T:{c}", row["n_trd"])
+        show(f"F:{c}", row["n_female"])
+    classes = sorted({r["treatment_class"] for r in cohort})
+    for kind, prefix in (("episodes", "E"), ("trd", "T")):
+        for step in PARTITION_STEPS[source][kind]:
+            add(*((f"{prefix}:{c}", 1) for c in classes), (f"r{step}", -1))
+    by_key = {(r["treatment_class"], r["scale"], r["timepoint"], r["analysis"]): r for r in rates}
+    for (c, s, t, a), row in by_key.items():
+        cell = f"{c}|{s}|{t}"
+        add((f"n:{a}|{cell}", 1), (f"resp:{a}|{cell}", -1), (f"nonresp:{a}|{cell}", -1))
+        add((f"n:{a}|{cell}", 1), (f"rem:{a}|{cell}", -1), (f"nonrem:{a}|{cell}", -1))
+        show(f"n:{a}|{cell}", row["n"])
+        show(f"resp:{a}|{cell}", row["n_responders"])
+        show(f"rem:{a}|{cell}", row["n_remitters"])
+        if a == "nri":
+            add((f"n:nri|{cell}", 1), (f"B:{c}|{s}", -1))  # the same n at every timepoint
+            if (c, s, t, "oc") in by_key:
+                add((f"resp:nri|{cell}", 1), (f"resp:oc|{cell}", -1))
+                add((f"rem:nri|{cell}", 1), (f"rem:oc|{cell}", -1))
+            for other in ("oc", "locf"):
+                if (c, s, t, other) in by_key:
+                    add((f"B:{c}|{s}", 1), (f"n:{other}|{cell}", -1), (f"miss:{other}|{cell}", -1))
+        if a == "locf" and (c, s, t, "oc") in by_key:
+            add((f"n:locf|{cell}", 1), (f"n:oc|{cell}", -1), (f"miss:locf-oc|{cell}", -1))
+    scales = sorted({s for (_, s, _, a) in by_key if a == "nri"})
+    for s in scales:
+        nri_classes = sorted({c for (c, sc, _, a) in by_key if a == "nri" and sc == s})
+        for step in PARTITION_STEPS[source]["nri"]:
+            add(*((f"B:{c}|{s}", 1) for c in nri_classes), (f"r{step}", -1))
+        for c in nri_classes:
+            if c in classes:
+                add((f"E:{c}", 1), (f"B:{c}|{s}", -1), (f"noB:E|{c}|{s}", -1))
+                add((f"T:{c}", 1), (f"B:{c}|{s}", -1), (f"noB:T|{c}|{s}", -1))
+    for row in course:
+        cell = f"{row['treatment_class']}|{row['scale']}|{row['timepoint']}"
+        add((f"course:{cell}", 1), (f"n:oc|{cell}", -1))
+        show(f"course:{cell}", row["n"])
+    return equations, known
+
+
+def dataset_views(warehouse: Path, dataset: str, schema: str) -> dict[str, list[dict]]:
+    """One dataset's attrition, cohort summary, rates and time course, from `reporting` (what a
+    report shows) or from `marts` (the truth, cohort counts aggregated as the view does)."""
+    where = f"where dataset_id = '{dataset}'"
+    cohort = (
+        f"select * from reporting.cohort_summary {where}"
+        if schema == "reporting"
+        else "select treatment_class, count(*) as n_episodes, count(*) filter (where is_trd) "
+        "as n_trd, count(*) filter (where sex = 'F') as n_female from marts.cohort_episodes "
+        f"{where} group by treatment_class"
+    )
+    course = "pct_change_timecourse" if schema == "reporting" else "agg_pct_change"
+    return {
+        "attrition": rows(warehouse, f"select * from {schema}.attrition {where}"),
+        "cohort": rows(warehouse, cohort),
+        "rates": rows(warehouse, f"select * from {schema}.response_rates {where}"),
+        "course": rows(warehouse, f"select * from {schema}.{course} {where}"),
+    }
+
+
+def small_counts(source: str, truth: dict[str, list[dict]]) -> dict[str, Fraction]:
+    """Every count of the system, cells and nested differences alike, that is from 1 to T-1."""
+    equations, known = cross_view_system(source, **truth, file_rows=None)
+    values = solve(equations, known)
+    return {name: v for name, v in values.items() if 1 <= v < THRESHOLD}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dataset", "source"), [("TRIAL-A", "trial"), ("REG-B", "registry")])
+def test_no_hidden_count_can_be_worked_out_by_combining_views(
+    built_warehouse: Path, dataset: str, source: str
+) -> None:
+    # given a dataset's true counts, with the small ones among them and their nested differences
+    truth = dataset_views(built_warehouse, dataset, "marts")
+    small = small_counts(source, truth)
+    assert small, "the fixture holds small counts to protect"
+    # and everything its attrition, cohort summary, rates and time course show, plus the file
+    # rows of the provenance table
+    shown = dataset_views(built_warehouse, dataset, "reporting")
+    file_rows = rows(
+        built_warehouse,
+        "select rows from raw.load_audit where dataset_id = "
+        f"'{dataset}' and file in ('adsl.xpt', 'person.csv')",
+    )[0]["rows"]
+    equations, known = cross_view_system(source, **shown, file_rows=file_rows)
+    # when an analyst combines them by adding and subtracting
+    derived = solve(equations, known)
+    # then no small count comes out
+    assert {name: small[name] for name in small if name in derived} == {}
+
+
+def test_the_cross_view_check_finds_a_count_hidden_in_one_view_and_summed_in_another() -> None:
+    # given an attrition that hides "3 excluded (safety population)" (171 -> 168) and shows
+    # the next step's 0, and a cohort summary that shows both classes (84 + 84 = 168)
+    attrition = [
+        {"step": 1, "n_remaining": 171, "n_excluded": 0},
+        {"step": 2, "n_remaining": None, "n_excluded": None},
+        {"step": 3, "n_remaining": None, "n_excluded": 0},
+    ]
+    cohort = [
+        {"treatment_class": k, "n_episodes": 84, "n_trd": None, "n_female": 50}
+        for k in ("esketamine", "standard_ad")
+    ]
+    # and nri and oc n shown side by side, 4 apart
+    rates = [
+        {
+            "treatment_class": "esketamine",
+            "scale": "MADRS",
+            "timepoint": "H24",
+            "analysis": a,
+            "n": n,
+            "n_responders": None,
+            "n_remitters": None,
+        }
+        for a, n in (("nri", 84), ("oc", 80))
+    ]
+    equations, known = cross_view_system("trial", attrition, cohort, rates, [], file_rows=171)
+    # when solved
+    derived = solve(equations, known)
+    # then the hidden exclusion (3: step 3 is the classes' sum) and the missing scores (4)
+    # come out: the check can fail
+    assert derived["r3"] == 168 and derived["e2"] == 3
+    assert derived["miss:oc|esketamine|MADRS|H24"] == 4

@@ -1,0 +1,245 @@
+{#-
+    reporting.suppression_cells: ONE hiding decision for every denominator the reports show, so that
+    no view gives away what another hides (SPEC 8). The views read their row decision from here:
+    reporting.cohort_summary (n_episodes per class), reporting.response_rates (n per class, scale,
+    timepoint and analysis) and reporting.pct_change_timecourse (the observed-case n). Attrition
+    keeps its own walk (reporting.attrition, rules A1-A3) and is an input here.
+
+    The numbers are nested within a class: episodes >= TRD episodes >= nri n (all with a baseline,
+    the same at every timepoint) >= locf n >= oc n; and each class partition adds up to an
+    attrition count (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes =
+    steps 5 and 6, nri n = step 7; registry totals are persons, so the equality is taken as a
+    worst case). With T = small_cell_threshold and "small" = 1..T-1, in this order:
+      R1/C1  a row whose own n is small is hidden;
+      D1     a difference between two nested counts of one class is a count too (the episodes
+             missing a score at the timepoint, or without a baseline): an oc n is hidden when the
+             nri or locf n minus it is small, a locf n when the nri n minus it is small, and a
+             cohort row when its episodes or TRD episodes minus an nri n of the class is small;
+      R2/C2  complementary: when exactly one row of a group (a dataset's classes in the cohort; a
+             dataset, scale, timepoint and analysis in the rates) is hidden by the rules above,
+             the row with the next smallest n is hidden too, since the group total may be known;
+      X1     a partition whose total is an attrition count that reporting.attrition hides, and of
+             which no row is hidden yet, hides its smallest row: its total stays unknown, so the
+             attrition's hidden counts cannot be worked out from it.
+    All comparisons use the true counts, shown or not (simpler to verify, and never weaker).
+-#}
+{{ config(alias='suppression_cells') }}
+{%- set small = var('small_cell_threshold') | int - 1 -%}
+
+with
+
+episodes as (
+    select * from {{ ref('cohort_episodes') }}
+),
+
+rates as (
+    select * from {{ ref('response_rates') }}
+),
+
+shown_attrition as (
+    select * from {{ ref('rpt_attrition') }}
+),
+
+-- Which attrition step each class partition adds up to (see the header).
+partition_steps as (
+    select * from (
+        values
+            ('trial', 'cohort', 3),
+            ('trial', 'cohort', 4),
+            ('trial', 'nri', 5),
+            ('registry', 'cohort', 5),
+            ('registry', 'cohort', 6),
+            ('registry', 'nri', 7)
+    ) as t (source, partition_kind, step)
+),
+
+hidden_totals as (
+    select distinct
+        shown_attrition.dataset_id,
+        partition_steps.partition_kind,
+    from shown_attrition
+    inner join partition_steps
+        on shown_attrition.step = partition_steps.step
+    inner join (select distinct dataset_id, source from episodes) as sources
+        on shown_attrition.dataset_id = sources.dataset_id
+        and sources.source = partition_steps.source
+    where shown_attrition.n_remaining is null
+),
+
+nri_by_class as (
+    select dataset_id, treatment_class, scale, max(n) as n_nri,
+    from rates
+    where analysis = 'nri'
+    group by dataset_id, treatment_class, scale
+),
+
+cohort as (
+    select
+        dataset_id,
+        treatment_class,
+        count(*) as n_episodes,
+        count(*) filter (where is_trd) as n_trd,
+    from episodes
+    group by dataset_id, treatment_class
+),
+
+cohort_own as (
+    select
+        cohort.dataset_id,
+        cohort.treatment_class,
+        cohort.n_episodes as n,
+        cohort.n_episodes between 1 and {{ small }} as is_small,
+        coalesce(bool_or(
+            cohort.n_episodes - nri_by_class.n_nri between 1 and {{ small }}
+            or cohort.n_trd - nri_by_class.n_nri between 1 and {{ small }}
+        ), false) as differs_by_small,
+    from cohort
+    left join nri_by_class
+        on cohort.dataset_id = nri_by_class.dataset_id
+        and cohort.treatment_class = nri_by_class.treatment_class
+    group by cohort.dataset_id, cohort.treatment_class, cohort.n_episodes, cohort.n_trd
+),
+
+rates_own as (
+    select
+        rates.dataset_id,
+        rates.treatment_class,
+        rates.scale,
+        rates.timepoint,
+        rates.analysis,
+        rates.n,
+        rates.n between 1 and {{ small }} as is_small,
+        case rates.analysis
+            when 'oc' then coalesce(
+                nri.n - rates.n between 1 and {{ small }}
+                or locf.n - rates.n between 1 and {{ small }},
+                false
+            )
+            when 'locf' then coalesce(nri.n - rates.n between 1 and {{ small }}, false)
+            else false
+        end as differs_by_small,
+    from rates
+    left join rates as nri
+        on rates.dataset_id = nri.dataset_id
+        and rates.treatment_class = nri.treatment_class
+        and rates.scale = nri.scale
+        and rates.timepoint = nri.timepoint
+        and nri.analysis = 'nri'
+    left join rates as locf
+        on rates.dataset_id = locf.dataset_id
+        and rates.treatment_class = locf.treatment_class
+        and rates.scale = locf.scale
+        and rates.timepoint = locf.timepoint
+        and locf.analysis = 'locf'
+),
+
+cells as (
+    select
+        'cohort_summary' as view_name,
+        dataset_id,
+        treatment_class,
+        null::varchar as scale,
+        null::varchar as timepoint,
+        null::varchar as analysis,
+        'cohort' as partition_kind,
+        dataset_id as group_key,
+        n,
+        is_small,
+        differs_by_small,
+    from cohort_own
+    union all
+    select
+        'response_rates' as view_name,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        analysis,
+        analysis as partition_kind,
+        concat_ws('|', dataset_id, scale, timepoint, analysis) as group_key,
+        n,
+        is_small,
+        differs_by_small,
+    from rates_own
+),
+
+own_rules as (
+    select
+        *,
+        is_small or differs_by_small as hidden_by_own,
+        count(*) filter (where is_small or differs_by_small) over grp as n_hidden_in_group,
+        row_number() over (
+            partition by view_name, group_key, is_small or differs_by_small
+            order by n, treatment_class
+        ) as size_rank,
+    from cells
+    window grp as (partition by view_name, group_key)
+),
+
+complementary as (
+    select
+        *,
+        hidden_by_own
+            or (n_hidden_in_group = 1 and not hidden_by_own and size_rank = 1) as hidden_so_far,
+    from own_rules
+),
+
+-- X1 picks the smallest row of a partition; for nri the partition is the dataset and scale
+-- (the nri n of a class is the same at every timepoint), so the same class is picked everywhere.
+partitions as (
+    select
+        *,
+        case
+            when view_name = 'cohort_summary' then dataset_id
+            when analysis = 'nri' then concat_ws('|', dataset_id, scale)
+        end as partition_key,
+    from complementary
+),
+
+partition_state as (
+    select
+        *,
+        bool_or(hidden_so_far) over (partition by view_name, partition_key) as partition_has_hidden,
+        dense_rank() over (
+            partition by view_name, partition_key order by n, treatment_class
+        ) as partition_rank,
+    from partitions
+),
+
+decided as (
+    select
+        partition_state.*,
+        partition_state.hidden_so_far
+            or (
+                hidden_totals.dataset_id is not null
+                and partition_state.partition_key is not null
+                and not partition_state.partition_has_hidden
+                and partition_state.partition_rank = 1
+            ) as is_hidden,
+    from partition_state
+    left join hidden_totals
+        on partition_state.dataset_id = hidden_totals.dataset_id
+        and partition_state.partition_kind = hidden_totals.partition_kind
+),
+
+final as (
+    select
+        view_name,
+        dataset_id,
+        treatment_class,
+        scale,
+        timepoint,
+        analysis,
+        n,
+        is_small,
+        is_hidden,
+        case
+            when is_small then 'small'
+            when differs_by_small then 'differs_by_small'
+            when hidden_so_far then 'complementary'
+            when is_hidden then 'hides_attrition_total'
+        end as hidden_because,
+    from decided
+)
+
+select * from final
