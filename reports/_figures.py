@@ -1,4 +1,5 @@
-"""The stakeholder report's two charts: the forest plot and the percent-change time course.
+"""The stakeholder report's charts: the forest plot, the percent-change time course and the
+immune-pathway charts (response by inflammation stratum, the interaction, marker change).
 
 Both take rows of reporting views that are already suppressed; a hidden estimate (null) is not
 drawn. Colours per treatment class come from `_common.CLASS_STYLE`, the same as in the tables.
@@ -150,4 +151,173 @@ def timecourse(rows: list[dict[str, Any]], timepoints: list[tuple[int, str]]) ->
         bbox_to_anchor=(0.5, -0.02),
     )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+# ---- immune pathways (docs/biomarkers.md) ----------------------------------------------------
+
+
+def _stratum_label(row: dict[str, Any]) -> str:
+    scale = rc.SCALE_LABEL.get(row["scale"], row["scale"])
+    heading = f"{row['dataset_id']} · {scale} · {row['timepoint']}"
+    return f"{heading}\n{rc.class_label(row['treatment_class'])}"
+
+
+def stratum_forest(rows: list[dict[str, Any]]) -> plt.Figure:
+    """Response rate with its Wilson 95% CI in the low (circle) and high (square) baseline
+    inflammation stratum, one panel per stratifier (CRP, IL-6), one line per dataset, scale,
+    timepoint and class; a hidden rate is not drawn."""
+    stratifiers = sorted({r["stratifier"] for r in rows})
+    keys = sorted(
+        {
+            (r["dataset_id"], r["scale"], r["timepoint_order"] or 99, r["class_order"] or 99)
+            for r in rows
+        }
+    )
+    ys = {k: len(keys) - i for i, k in enumerate(keys)}
+    labels = {}
+    fig, axes = plt.subplots(
+        1,
+        len(stratifiers),
+        figsize=(5 * len(stratifiers) + 2, 1.2 + 0.5 * len(keys)),
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, stratifier in zip(axes[0], stratifiers, strict=True):
+        mine = [r for r in rows if r["stratifier"] == stratifier]
+        for row in mine:
+            key = (
+                row["dataset_id"],
+                row["scale"],
+                row["timepoint_order"] or 99,
+                row["class_order"] or 99,
+            )
+            labels[key] = _stratum_label(row)
+            if row["response_rate"] is None:
+                continue
+            high = row["stratum"] == "high"
+            y = ys[key] + (-0.15 if high else 0.15)
+            colour = rc.class_colour(row["treatment_class"])
+            ax.plot(
+                [100 * row["response_ci_low"], 100 * row["response_ci_high"]],
+                [y, y],
+                color=colour,
+                linewidth=2,
+            )
+            ax.plot(
+                100 * row["response_rate"],
+                y,
+                "s" if high else "o",
+                color=colour,
+                markerfacecolor=colour if high else "white",
+                markersize=7,
+            )
+        label = mine[0].get("stratifier_label") or stratifier
+        unit = mine[0].get("stratifier_unit") or ""
+        cut = (
+            f"< 3 vs ≥ 3 {unit}"
+            if stratifier == "crp"
+            else f"below vs at or above the dataset median ({unit})"
+        )
+        ax.set_title(f"By baseline {label}: {cut}", loc="left", fontsize=10)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Response, % (95% CI)")
+        rc.style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+    axes[0][0].set_yticks(list(ys.values()), [labels.get(k, "") for k in ys], fontsize=8.5)
+    axes[0][0].set_ylim(0.4, len(keys) + 0.6)
+    handles = [
+        Line2D([0], [0], color="#374151", marker="o", markerfacecolor="white", label="low"),
+        Line2D([0], [0], color="#374151", marker="s", label="high (inflamed)"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def interaction_forest(rows: list[dict[str, Any]]) -> plt.Figure:
+    """Inflammation-by-treatment interaction, RD(high) - RD(low) in percentage points, with the
+    MOVER 95% CI; one line per comparison in the order given."""
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.55 * n))
+    ys = list(range(n, 0, -1))
+    for y, row in zip(ys, rows, strict=True):
+        colour = rc.class_colour(row["treatment_class"])
+        ax.plot(
+            [100 * row["interaction_ci_low"], 100 * row["interaction_ci_high"]],
+            [y, y],
+            color=colour,
+            linewidth=2,
+        )
+        ax.plot(100 * row["interaction"], y, "s", color=colour, markersize=7)
+    ax.axvline(0, color="#111827", linewidth=1)
+    ax.set_yticks(
+        ys,
+        [f"{_row_label(r)} · by {r.get('stratifier_label') or r['stratifier']}" for r in rows],
+        fontsize=8.5,
+    )
+    ax.set_ylim(0.4, n + 0.6)
+    ax.set_xlabel(
+        "Risk difference in inflamed minus non-inflamed, percentage points (95% CI)\n"
+        "← class gains less when inflamed  ·  class gains more when inflamed →"
+    )
+    rc.style_axes(ax)
+    ax.tick_params(axis="y", length=0)
+    return fig
+
+
+def marker_change(rows: list[dict[str, Any]]) -> plt.Figure:
+    """Mean change from baseline (follow-up minus baseline, standard unit) with its 95% CI, one
+    panel per marker, one line per dataset, class and timepoint (earliest at the top)."""
+    markers = sorted({(r["marker_order"] or 99, r["marker"]) for r in rows})
+    keys = sorted(
+        {
+            (
+                r["dataset_id"],
+                r["class_order"] or 99,
+                r["treatment_class"],
+                r["timepoint_order"] or 99,
+            )
+            for r in rows
+        }
+    )
+    ys = {k: len(keys) - i for i, k in enumerate(keys)}
+    fig, axes = plt.subplots(
+        1,
+        len(markers),
+        figsize=(2.6 * len(markers) + 3, 1.2 + 0.38 * len(keys)),
+        sharey=True,
+        squeeze=False,
+    )
+    labels: dict[tuple, str] = {}
+    for ax, (_, marker) in zip(axes[0], markers, strict=True):
+        mine = [r for r in rows if r["marker"] == marker]
+        for row in mine:
+            key = (
+                row["dataset_id"],
+                row["class_order"] or 99,
+                row["treatment_class"],
+                row["timepoint_order"] or 99,
+            )
+            labels[key] = (
+                f"{row['dataset_id']} · {rc.class_label(row['treatment_class'])} · "
+                f"{row['timepoint']}"
+            )
+            colour = rc.class_colour(row["treatment_class"])
+            if row["change_ci_low"] is not None:
+                ax.plot(
+                    [row["change_ci_low"], row["change_ci_high"]],
+                    [ys[key], ys[key]],
+                    color=colour,
+                    linewidth=2,
+                )
+            ax.plot(row["change_mean"], ys[key], "o", color=colour, markersize=6)
+        ax.axvline(0, color="#111827", linewidth=1)
+        ax.set_title(f"{mine[0]['marker_label']} ({mine[0]['unit']})", loc="left", fontsize=10)
+        ax.set_xlabel("Mean change (95% CI)")
+        rc.style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+    axes[0][0].set_yticks(list(ys.values()), [labels.get(k, "") for k in ys], fontsize=8)
+    axes[0][0].set_ylim(0.4, len(keys) + 0.6)
+    fig.tight_layout()
     return fig
