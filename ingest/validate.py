@@ -194,6 +194,8 @@ def check_duplicate_keys(
     if not table.key:
         return
     keys = ", ".join(table.key)
+    if len(table.key) == 1 and _all_distinct(con, f"{schema}.{table.name}", keys):
+        return
     not_null = " and ".join(f"{k} is not null" for k in table.key)
     counted = (
         f"select {keys}, count(*) as n from {schema}.{table.name} where {not_null} "
@@ -223,6 +225,15 @@ def check_duplicate_keys(
         rows=rows,
         n_rows=int(n_rows),
     )
+
+
+def _all_distinct(con: duckdb.DuckDBPyConnection, relation: str, key: str) -> bool:
+    """No value of `key` repeats: the fast path of a clean file (a distinct count is about
+    twice as fast as grouping every key with its count, which only a failure needs)."""
+    [(repeats,)] = con.execute(
+        f"select count({key}) - count(distinct {key}) from {relation}"
+    ).fetchall()
+    return repeats == 0
 
 
 def _failing(cast: pl.DataFrame, columns: Sequence[Column]) -> list[Column]:
