@@ -13,8 +13,8 @@ final as (
         '<{{ threshold }}' as small_cell_label,
         'Counts from 1 to {{ threshold - 1 }} are shown as "<{{ threshold }}" with their rates '
         || 'and confidence intervals hidden; further counts are hidden ("suppressed") where a '
-        || 'small count could otherwise be worked out from totals or neighbouring numbers. '
-        || 'Zero is shown.' as rule,
+        || 'small count could otherwise be worked out from totals, neighbouring numbers or '
+        || 'another table of the report. Zero is shown.' as rule,
 )
 
 select * from final
