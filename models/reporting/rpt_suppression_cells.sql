@@ -21,7 +21,8 @@
       X1     a partition whose total is an attrition count that reporting.attrition hides, and of
              which no row is hidden yet, hides its smallest row: its total stays unknown, so the
              attrition's hidden counts cannot be worked out from it.
-    All comparisons use the true counts, shown or not (simpler to verify, and never weaker).
+    All comparisons use the true counts, shown or not (simpler to verify, and never weaker). The
+    view shows decisions only, never a count: everything in the reporting schema is suppressed.
 -#}
 {{ config(alias='suppression_cells') }}
 {%- set small = var('small_cell_threshold') | int - 1 -%}
@@ -230,7 +231,6 @@ final as (
         scale,
         timepoint,
         analysis,
-        n,
         is_small,
         is_hidden,
         case

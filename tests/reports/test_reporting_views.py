@@ -56,6 +56,28 @@ def test_no_view_shows_a_count_from_1_to_10(built_warehouse: Path, view: str) ->
 
 
 @pytest.mark.slow
+def test_the_shared_decisions_name_hidden_rows_but_hold_no_count(built_warehouse: Path) -> None:
+    # given reporting.suppression_cells, which every view reads its row decisions from
+    columns = rows(
+        built_warehouse,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'reporting' and table_name = 'suppression_cells'",
+    )
+    # then it has no numeric column: the reporting schema never holds an unsuppressed count
+    assert {c["data_type"] for c in columns} == {"VARCHAR", "BOOLEAN"}
+    # and it says why TRIAL-A's H24 oc n (80, 4 below the nri n of 84) is hidden
+    row = one(
+        built_warehouse,
+        "suppression_cells",
+        dataset_id="TRIAL-A",
+        treatment_class="esketamine",
+        timepoint="H24",
+        analysis="oc",
+    )
+    assert (row["is_hidden"], row["hidden_because"]) == (True, "differs_by_small")
+
+
+@pytest.mark.slow
 def test_seven_episodes_hide_their_row_and_the_next_smallest_class(built_warehouse: Path) -> None:
     # given REG-B at W6: ketamine n 7 (4 responders), esketamine n 37, standard_ad n 146
     key = {"dataset_id": "REG-B", "timepoint": "W6", "analysis": "oc"}
