@@ -2,10 +2,15 @@
     reporting.biomarker_response: marts.biomarker_response with small-cell suppression (SPEC 8),
     the rules of reporting.response_rates carried over to strata. T = small_cell_threshold:
       B1  a row whose n is 1..T-1 hides every count, rate and CI of the row;
+      D1  as in reporting.suppression_cells, a difference between nested counts is a count too:
+          within a stratum, the oc row is hidden when the nri or locf n minus it is small, the
+          locf row when the nri n minus it is small; and both strata of a class are hidden when
+          the class's n in reporting.response_rates minus the two strata's n (episodes without a
+          baseline of the marker) is small;
       B2  complementary across strata: the low and high strata of a class split the class's row
           in reporting.response_rates (exactly, when every episode has the marker), so when one
-          stratum is hidden by B1 the other is hidden too; and a stratum is hidden whenever the
-          class's own row there is hidden, since the two strata would add up to it;
+          stratum is hidden by B1 or D1 the other is hidden too; and a stratum is hidden whenever
+          the class's own row there is hidden, since the two strata would add up to it;
       B3  responders (remitters) are hidden, with rate and CI, when the count or n minus the count
           is 1..T-1 in this stratum or in the other stratum of the class, or when the class's
           response (remission) is hidden in reporting.response_rates;
@@ -40,22 +45,63 @@ markers as (
 
 small_cells as (
     select
-        *,
-        n between 1 and {{ small }} as n_is_small,
-        n_responders between 1 and {{ small }}
-            or n - n_responders between 1 and {{ small }} as responders_are_small,
-        n_remitters between 1 and {{ small }}
-            or n - n_remitters between 1 and {{ small }} as remitters_are_small,
+        rates.*,
+        rates.n between 1 and {{ small }} as n_is_small,
+        rates.n_responders between 1 and {{ small }}
+            or rates.n - rates.n_responders between 1 and {{ small }} as responders_are_small,
+        rates.n_remitters between 1 and {{ small }}
+            or rates.n - rates.n_remitters between 1 and {{ small }} as remitters_are_small,
+        max(case when rates.analysis = 'nri' then rates.n end) over stratum as n_nri,
+        max(case when rates.analysis = 'locf' then rates.n end) over stratum as n_locf,
+        -- the class's n is shown whenever it matters: a hidden class row hides its strata (B2)
+        class_rows.n - sum(rates.n) over pair as n_without_marker,
     from rates
+    left join class_rows
+        on
+            rates.dataset_id = class_rows.dataset_id
+            and rates.treatment_class = class_rows.treatment_class
+            and rates.scale = class_rows.scale
+            and rates.timepoint = class_rows.timepoint
+            and rates.analysis = class_rows.analysis
+    window
+        stratum as (
+            partition by
+                rates.dataset_id,
+                rates.treatment_class,
+                rates.scale,
+                rates.timepoint,
+                rates.stratifier,
+                rates.stratum
+        ),
+        pair as (
+            partition by
+                rates.dataset_id,
+                rates.treatment_class,
+                rates.scale,
+                rates.timepoint,
+                rates.analysis,
+                rates.stratifier
+        )
+),
+
+nested as (
+    select
+        *,
+        n_is_small
+            or n_without_marker between 1 and {{ small }}
+            or (analysis = 'oc' and n_nri - n between 1 and {{ small }})
+            or (analysis = 'oc' and n_locf - n between 1 and {{ small }})
+            or (analysis = 'locf' and n_nri - n between 1 and {{ small }}) as row_is_small,
+    from small_cells
 ),
 
 across_strata as (
     select
         *,
-        bool_or(n_is_small) over pair as n_small_in_pair,
+        bool_or(row_is_small) over pair as n_small_in_pair,
         bool_or(responders_are_small) over pair as responders_small_in_pair,
         bool_or(remitters_are_small) over pair as remitters_small_in_pair,
-    from small_cells
+    from nested
     window pair as (
         partition by dataset_id, treatment_class, scale, timepoint, analysis, stratifier
     )
