@@ -67,7 +67,7 @@ scored as (
         episodes.episode_key,
         parameter_map.scale,
         adqs.ady,
-        case when adqs.ady >= 1 then adqs.ady - 1 else adqs.ady end as study_day,
+        {{ trial_study_day('adqs.ady') }} as study_day,
         adqs.aval as value,
         coalesce(adqs.ablfl = 'Y', false) as is_ablfl,
         coalesce(adqs.anl01fl = 'Y', false) as is_anl01,
