@@ -257,9 +257,10 @@ def attrition_table(rows: list[dict[str, Any]]) -> str:
         "behind the rates.",
         group_by=lambda r: _dataset_heading(r, titles),
         notes=(
-            "A small exclusion also hides the counts after it until the hidden exclusions add "
-            f"up to at least {rc.threshold()}, so that no step's count can be worked out from "
-            "its neighbours. " + rc.suppression_note()
+            "A small exclusion also hides every count above it, up to the first step, so that "
+            "no step's count can be worked out from its neighbours; the counts below it, which "
+            "the rates rest on, stay shown. A small remaining count hides the counts after it. "
+            + rc.suppression_note()
         ),
     )
 
@@ -392,16 +393,35 @@ def dq_checks_table() -> str:
 # ---- provenance ------------------------------------------------------------------------------
 
 
+def _hidden_first_steps() -> str:
+    """SQL for the datasets whose first attrition count (ADSL subjects, OMOP persons) is hidden
+    in reporting.attrition: the ADSL / PERSON file's row count is that count, so it must not be
+    printed beside it (SPEC 8). Without the view there is nothing to hide."""
+    if not rc.has_table("reporting", "attrition"):
+        return "select null::varchar as dataset_id where false"
+    return "select dataset_id from reporting.attrition where step_order = 1 and n_remaining is null"
+
+
+def _file_rows_text(r: dict[str, Any]) -> str:
+    """A file's row count, "suppressed" when its dataset's first attrition count is hidden
+    (every file of the dataset: a record file may have one row per subject too)."""
+    if r["rows_hidden"] and r["rows"] is not None and r["rows"] >= rc.threshold():
+        return "suppressed"
+    return rc.count_text(r["rows"])
+
+
 def provenance() -> str:
     """Datasets, their files with sha256 and load times, the code version and tool versions."""
     parts: list[str] = []
     if rc.has_table("raw", "datasets") and rc.has_table("raw", "load_audit"):
         files = rc.query(
             "select d.dataset_id, d.source, d.title, d.config_sha256, d.loaded_at, "
-            "a.file, a.sha256, a.rows, a.finished_at "
+            "a.file, a.sha256, a.rows, a.finished_at, "
+            "top.dataset_id is not null as rows_hidden "
             "from raw.datasets d left join raw.load_audit a "
             "on a.load_id = d._load_id and a.dataset_id = d.dataset_id "
             "and a.status = 'loaded' and a.file is not null "
+            f"left join ({_hidden_first_steps()}) top on top.dataset_id = d.dataset_id "
             "order by d.dataset_id, a.file"
         )
         titles = _dataset_titles()
@@ -410,7 +430,7 @@ def provenance() -> str:
             Col(
                 "SHA-256", lambda r: f'<code class="hash">{html.escape(r["sha256"] or "–")}</code>'
             ),
-            Col("Rows", lambda r: rc.count_text(r["rows"]), numeric=True, count=True),
+            Col("Rows", _file_rows_text, numeric=True, count=True),
             Col("Loaded", lambda r: html.escape(str(r["finished_at"] or r["loaded_at"])[:19])),
         ]
         parts.append(
@@ -423,7 +443,11 @@ def provenance() -> str:
                     titles,
                     f'dataset.yml <code class="hash">{html.escape(r["config_sha256"][:12])}</code>',
                 ),
-                notes="Row counts follow the small-cell rule too. " + rc.suppression_note(),
+                notes=(
+                    "Row counts follow the small-cell rule too; a dataset whose attrition hides "
+                    "its first count hides its files' row counts, since the subject (person) "
+                    "file's row count is that first count. " + rc.suppression_note()
+                ),
             )
         )
     else:

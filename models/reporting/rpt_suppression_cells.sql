@@ -6,10 +6,10 @@
     keeps its own walk (reporting.attrition, rules A1-A3) and is an input here.
 
     The numbers are nested within a class: episodes >= TRD episodes >= nri n (all with a baseline,
-    the same at every timepoint) >= locf n >= oc n; and each class partition adds up to an
-    attrition count (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes =
-    steps 5 and 6, nri n = step 7; registry totals are persons, so the equality is taken as a
-    worst case). With T = small_cell_threshold and "small" = 1..T-1, in this order:
+    the same at every timepoint) >= locf n >= oc n; and the classes add up to attrition counts
+    (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes = steps 5 and 6,
+    nri n = step 7; registry totals are persons, so the equality is taken as a worst case). With
+    T = small_cell_threshold and "small" = 1..T-1, in this order:
       R1/C1  a row whose own n is small is hidden;
       D1     a difference between two nested counts of one class is a count too (the episodes
              missing a score at the timepoint, or without a baseline): an oc n is hidden when the
@@ -18,9 +18,12 @@
       R2/C2  complementary: when exactly one row of a group (a dataset's classes in the cohort; a
              dataset, scale, timepoint and analysis in the rates) is hidden by the rules above,
              the row with the next smallest n is hidden too, since the group total may be known;
-      X1     a partition whose total is an attrition count that reporting.attrition hides, and of
-             which no row is hidden yet, hides its smallest row: its total stays unknown, so the
-             attrition's hidden counts cannot be worked out from it.
+      X1     when reporting.attrition hides a count that the cohort classes add up to (it hides
+             counts above a small exclusion, rule A2) and no cohort row of the dataset is hidden
+             yet, the smallest cohort row is hidden: the total stays unknown. The nri partition
+             needs no such rule: it adds up to the last step, which reporting.attrition hides
+             only when it is small (A1), and then every class's nri n, at most that count, is
+             small or absent and already hidden by R1.
     All comparisons use the true counts, shown or not (simpler to verify, and never weaker). The
     view shows decisions only, never a count: everything in the reporting schema is suppressed.
 -#}
@@ -41,23 +44,19 @@ shown_attrition as (
     select * from {{ ref('rpt_attrition') }}
 ),
 
--- Which attrition step each class partition adds up to (see the header).
+-- The attrition steps the cohort classes add up to (see the header).
 partition_steps as (
     select * from (
         values
-            ('trial', 'cohort', 3),
-            ('trial', 'cohort', 4),
-            ('trial', 'nri', 5),
-            ('registry', 'cohort', 5),
-            ('registry', 'cohort', 6),
-            ('registry', 'nri', 7)
-    ) as t (source, partition_kind, step)
+            ('trial', 3),
+            ('trial', 4),
+            ('registry', 5),
+            ('registry', 6)
+    ) as t (source, step)
 ),
 
 hidden_totals as (
-    select distinct
-        shown_attrition.dataset_id,
-        partition_steps.partition_kind,
+    select distinct shown_attrition.dataset_id
     from shown_attrition
     inner join partition_steps
         on shown_attrition.step = partition_steps.step
@@ -142,7 +141,6 @@ cells as (
         null::varchar as scale,
         null::varchar as timepoint,
         null::varchar as analysis,
-        'cohort' as partition_kind,
         dataset_id as group_key,
         n,
         is_small,
@@ -156,7 +154,6 @@ cells as (
         scale,
         timepoint,
         analysis,
-        analysis as partition_kind,
         concat_ws('|', dataset_id, scale, timepoint, analysis) as group_key,
         n,
         is_small,
@@ -185,42 +182,30 @@ complementary as (
     from own_rules
 ),
 
--- X1 picks the smallest row of a partition; for nri the partition is the dataset and scale
--- (the nri n of a class is the same at every timepoint), so the same class is picked everywhere.
-partitions as (
+-- X1: the cohort rows of a dataset are one partition (of attrition steps 3 and 4, or 5 and 6).
+cohort_state as (
     select
         *,
-        case
-            when view_name = 'cohort_summary' then dataset_id
-            when analysis = 'nri' then concat_ws('|', dataset_id, scale)
-        end as partition_key,
+        bool_or(hidden_so_far) over (partition by view_name, dataset_id) as dataset_has_hidden,
+        row_number() over (
+            partition by view_name, dataset_id order by n, treatment_class
+        ) as dataset_rank,
     from complementary
-),
-
-partition_state as (
-    select
-        *,
-        bool_or(hidden_so_far) over (partition by view_name, partition_key) as partition_has_hidden,
-        dense_rank() over (
-            partition by view_name, partition_key order by n, treatment_class
-        ) as partition_rank,
-    from partitions
 ),
 
 decided as (
     select
-        partition_state.*,
-        partition_state.hidden_so_far
+        cohort_state.*,
+        cohort_state.hidden_so_far
             or (
-                hidden_totals.dataset_id is not null
-                and partition_state.partition_key is not null
-                and not partition_state.partition_has_hidden
-                and partition_state.partition_rank = 1
+                cohort_state.view_name = 'cohort_summary'
+                and hidden_totals.dataset_id is not null
+                and not cohort_state.dataset_has_hidden
+                and cohort_state.dataset_rank = 1
             ) as is_hidden,
-    from partition_state
+    from cohort_state
     left join hidden_totals
-        on partition_state.dataset_id = hidden_totals.dataset_id
-        and partition_state.partition_kind = hidden_totals.partition_kind
+        on cohort_state.dataset_id = hidden_totals.dataset_id
 ),
 
 final as (

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -103,12 +104,17 @@ RATES: tuple[Rate, ...] = (
     _r("REG-B", "ketamine", "D7", "oc", 23, 13, 11),
     _r("REG-B", "esketamine", "D7", "oc", 29, 12, 11),
     _r("REG-B", "standard_ad", "D7", "oc", 131, 20, 12),
+    # TRIAL-C, D28: both arms large; only its flow holds a small count (4 fail SAFFL).
+    _r("TRIAL-C", "esketamine", "D28", "oc", 45, 25, 14),
+    _r("TRIAL-C", "esketamine", "D28", "nri", 60, 25, 14),
+    _r("TRIAL-C", "standard_ad", "D28", "oc", 40, 13, 11),
+    _r("TRIAL-C", "standard_ad", "D28", "nri", 56, 13, 11),
 )
 
 ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
-    # REG-B: step 3 excludes 6 persons (A1), so step 3's remaining is hidden until the run of
-    # exclusions reaches 11 (step 4 adds 2, step 5 adds 40: shown again at step 5). The classes
-    # of the cohort summary add up to step 6 (7 + 37 + 720 = 764).
+    # REG-B: steps 3 and 4 exclude 6 and 2 persons, so every count above step 4's remaining 804
+    # is hidden (A2, with the 5000 rows of person.csv in the provenance table); 804 and the
+    # steps below show. The classes of the cohort summary add up to step 6 (7 + 37 + 720 = 764).
     ("REG-B", 1, "Persons in the dataset", 5000, 0),
     ("REG-B", 2, "Persons with a major depressive disorder diagnosis", 812, 4188),
     ("REG-B", 3, "Persons with a new-user index", 806, 6),
@@ -116,13 +122,21 @@ ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
     ("REG-B", 5, "Persons meeting the TRD rule", 764, 40),
     ("REG-B", 6, "Persons with an episode", 764, 0),
     ("REG-B", 7, "With a baseline score", 213, 551),
-    # TRIAL-A: 3 outside the safety population open a hidden run that 8 non-TRD close (A2);
-    # the classes add up to step 3 (88 + 85) and step 4 (84 + 81 TRD), their nri n to step 5.
+    # TRIAL-A: 3 outside the safety population and 8 non-TRD (the last small exclusion) hide
+    # steps 1 to 3 (A2); the classes add up to step 3 (88 + 85), a hidden count (X1), and step 4
+    # (84 + 81 TRD), their nri n to step 5.
     ("TRIAL-A", 1, "Subjects in ADSL", 176, 0),
     ("TRIAL-A", 2, "In the safety population (SAFFL = Y)", 173, 3),
     ("TRIAL-A", 3, "Arm mapped to a treatment class", 173, 0),
     ("TRIAL-A", 4, "TRD", 165, 8),
     ("TRIAL-A", 5, "With a non-zero baseline", 165, 0),
+    # TRIAL-C: the common trial case: 4 randomised subjects fail SAFFL, nothing else is small.
+    # The classes add up to steps 3 to 5 (60 + 56 = 116).
+    ("TRIAL-C", 1, "Subjects in ADSL", 120, 0),
+    ("TRIAL-C", 2, "In the safety population (SAFFL = Y)", 116, 4),
+    ("TRIAL-C", 3, "Arm mapped to a treatment class", 116, 0),
+    ("TRIAL-C", 4, "TRD", 116, 0),
+    ("TRIAL-C", 5, "With a non-zero baseline", 116, 0),
 )
 
 
@@ -168,7 +182,8 @@ def comparisons() -> list[tuple]:
 
 def episodes() -> list[tuple]:
     """marts.cohort_episodes: REG-B has 7 ketamine episodes (C1); TRIAL-A 4 non-TRD per class
-    (C3), and 88 - 84 = 4 esketamine episodes (85 - 81 standard_ad) outside its nri n (D1)."""
+    (C3), and 88 - 84 = 4 esketamine episodes (85 - 81 standard_ad) outside its nri n (D1);
+    TRIAL-C's 60 + 56 episodes are all TRD and all in the nri n."""
     rows: list[tuple] = []
     plan = {
         ("registry", "REG-B", "ketamine"): 7,
@@ -176,6 +191,8 @@ def episodes() -> list[tuple]:
         ("registry", "REG-B", "standard_ad"): 720,
         ("trial", "TRIAL-A", "esketamine"): 88,
         ("trial", "TRIAL-A", "standard_ad"): 85,
+        ("trial", "TRIAL-C", "esketamine"): 60,
+        ("trial", "TRIAL-C", "standard_ad"): 56,
     }
     for (source, ds, cls), count in plan.items():
         for i in range(count):
@@ -189,7 +206,7 @@ def episodes() -> list[tuple]:
                     30 + i % 50,
                     "F" if i % 3 else "M",
                     None if source == "registry" else 2,
-                    not (source == "trial" and i < 4),
+                    not (ds == "TRIAL-A" and i < 4),
                 )
             )
     return rows
@@ -277,6 +294,17 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 loaded,
             ),
             (
+                "TRIAL-C",
+                "trial",
+                "Esketamine vs oral AD, 4 outside SAFFL (fixture)",
+                "trd",
+                "nri",
+                None,
+                "c1" * 32,
+                "L3",
+                loaded,
+            ),
+            (
                 "REG-B",
                 "registry",
                 "OMOP registry (fixture)",
@@ -295,6 +323,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
             ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 176, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adlb.csv", "a3" * 32, 7, "loaded", loaded, loaded, None),
+            ("L3", "TRIAL-C", "adsl.xpt", "c1" * 32, 120, "loaded", loaded, loaded, None),
             ("L2", "REG-B", "person.csv", "b1" * 32, 5000, "loaded", loaded, loaded, None),
             ("L2", "REG-B", "drug_exposure.csv", "b2" * 32, 91234, "loaded", loaded, loaded, None),
         ],
@@ -425,6 +454,48 @@ def copy_warehouse(source: Path, target_dir: Path) -> Path:
     target = target_dir / "warehouse.duckdb"
     shutil.copyfile(source, target)
     return target
+
+
+class Page(HTMLParser):
+    """What a page holds: every tag with its attributes, table rows as cell texts, the cells
+    marked as counts, and all text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.rows: list[list[str]] = []
+        self.count_cells: list[str] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+        self._cell_is_count = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if tag == "br" and self._cell is not None:
+            self._cell.append(" ")  # a line break separates words, as in the browser
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+            self._cell_is_count = "count" in attributes.get("class", "").split()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            text = " ".join("".join(self._cell).split())
+            self.rows[-1].append(text)
+            if tag == "td" and self._cell_is_count:
+                self.count_cells.append(text)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def attribute_values(self) -> list[str]:
+        return [v for _, attrs in self.tags for v in attrs.values()]
 
 
 @dataclass(frozen=True)

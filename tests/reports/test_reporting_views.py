@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from report_warehouse import THRESHOLD
+from report_warehouse import THRESHOLD, Page, Site
 
 COUNT_COLUMNS = {
     "response_rates": ("n", "n_responders", "n_remitters"),
@@ -155,25 +155,70 @@ def test_comparison_of_a_suppressed_group_is_hidden(built_warehouse: Path) -> No
 
 
 @pytest.mark.slow
-def test_attrition_hides_the_chain_until_hidden_exclusions_reach_the_threshold(
-    built_warehouse: Path,
-) -> None:
-    # given REG-B: 812 -> 806 (6 excluded) -> 804 (2) -> 764 (40) -> 764 (0) -> 213 (551)
+def test_attrition_hides_the_counts_above_the_last_small_exclusion(built_warehouse: Path) -> None:
+    # given REG-B: 5000 -> 812 (4188 excluded) -> 806 (6) -> 804 (2) -> 764 (40) -> 764 (0)
+    # -> 213 (551)
     found = rows(
         built_warehouse,
         "select step, n_remaining_display, n_excluded_display from reporting.attrition "
         "where dataset_id = 'REG-B' order by step",
     )
-    # then steps 3-4 are hidden, step 5's remaining is shown again (6 + 2 + 40 >= 11)
+    # then every count above step 4's remaining (the last small exclusion's step) is hidden,
+    # zero exclusions show, and 804 and everything below it show (A2)
     assert [(r["n_remaining_display"], r["n_excluded_display"]) for r in found] == [
-        ("5000", "0"),
-        ("812", "4188"),
+        ("suppressed", "0"),
+        ("suppressed", "suppressed"),
         ("suppressed", "<11"),
-        ("suppressed", "<11"),
-        ("764", "suppressed"),
+        ("804", "<11"),
+        ("764", "40"),
         ("764", "0"),
         ("213", "551"),
     ]
+
+
+@pytest.mark.slow
+def test_four_subjects_outside_the_safety_population_leave_both_arms_and_comparison_shown(
+    built_warehouse: Path, site: Site
+) -> None:
+    # given TRIAL-C: 120 ADSL subjects, 4 fail SAFFL, 60 esketamine and 56 standard_ad remain
+    attrition = rows(
+        built_warehouse,
+        "select n_remaining_display, n_excluded_display from reporting.attrition "
+        "where dataset_id = 'TRIAL-C' order by step",
+    )
+    # then the attrition hides the 4 and the ADSL count above it, and shows the rest
+    assert [(r["n_remaining_display"], r["n_excluded_display"]) for r in attrition] == [
+        ("suppressed", "0"),
+        ("116", "<11"),
+        ("116", "0"),
+        ("116", "0"),
+        ("116", "0"),
+    ]
+    # and both arms' nri rows show with their counts and rates
+    key = {"dataset_id": "TRIAL-C", "timepoint": "D28", "analysis": "nri"}
+    eske = one(built_warehouse, "response_rates", treatment_class="esketamine", **key)
+    std = one(built_warehouse, "response_rates", treatment_class="standard_ad", **key)
+    assert (eske["n"], eske["n_responders"], eske["n_remitters"]) == (60, 25, 14)
+    assert (std["n"], std["n_responders"], std["n_remitters"]) == (56, 13, 11)
+    assert not eske["is_suppressed"] and not std["is_suppressed"]
+    # and so do both comparisons and both cohort rows
+    for outcome, difference in (("response", 25 / 60 - 13 / 56), ("remission", 14 / 60 - 11 / 56)):
+        row = one(built_warehouse, "response_comparisons", outcome=outcome, **key)
+        assert not row["is_suppressed"]
+        assert row["risk_difference"] == pytest.approx(difference)
+    cohort = rows(
+        built_warehouse,
+        "select treatment_class, n_episodes_display from reporting.cohort_summary "
+        "where dataset_id = 'TRIAL-C' order by treatment_class",
+    )
+    assert [(r["treatment_class"], r["n_episodes_display"]) for r in cohort] == [
+        ("esketamine", "60"),
+        ("standard_ad", "56"),
+    ]
+    # and the provenance table does not print the ADSL row count (120) beside them
+    assert ["adsl.xpt", "c1" * 32, "suppressed", "2026-11-20 09:30:00"] in Page(
+        site.pages["index"]
+    ).rows
 
 
 @pytest.mark.slow
@@ -271,7 +316,7 @@ def test_no_hidden_attrition_count_can_be_worked_out_from_shown_ones(built_wareh
     # given the marts' true counts and what reporting.attrition shows
     found = rows(built_warehouse, "select * from reporting.attrition order by dataset_id, step")
     truth = rows(built_warehouse, "select * from marts.attrition")
-    for dataset in ("REG-B", "TRIAL-A"):
+    for dataset in ("REG-B", "TRIAL-A", "TRIAL-C"):
         mine = [r for r in found if r["dataset_id"] == dataset]
         equations, known = attrition_equations(mine)
         # when an analyst subtracts neighbours
@@ -449,23 +494,34 @@ def small_counts(source: str, truth: dict[str, list[dict]]) -> dict[str, Fractio
     return {name: v for name, v in values.items() if 1 <= v < THRESHOLD}
 
 
+# The subject (person) file of each fixture dataset, by its sha256: its row count is step 1.
+SUBJECT_FILE_SHA = {"TRIAL-A": "a1" * 32, "TRIAL-C": "c1" * 32, "REG-B": "b1" * 32}
+
+
+def shown_file_rows(site: Site, dataset: str) -> int | None:
+    """The subject file's row count as the rendered provenance table prints it (None when it
+    reads "suppressed" or "<11")."""
+    sha = SUBJECT_FILE_SHA[dataset]
+    (text,) = [r[2] for r in Page(site.pages["index"]).rows if r[1:2] == [sha]]
+    digits = text.replace(",", "")
+    return int(digits) if digits.isdigit() else None
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("dataset", "source"), [("TRIAL-A", "trial"), ("REG-B", "registry")])
+@pytest.mark.parametrize(
+    ("dataset", "source"), [("TRIAL-A", "trial"), ("TRIAL-C", "trial"), ("REG-B", "registry")]
+)
 def test_no_hidden_count_can_be_worked_out_by_combining_views(
-    built_warehouse: Path, dataset: str, source: str
+    built_warehouse: Path, site: Site, dataset: str, source: str
 ) -> None:
     # given a dataset's true counts, with the small ones among them and their nested differences
     truth = dataset_views(built_warehouse, dataset, "marts")
     small = small_counts(source, truth)
     assert small, "the fixture holds small counts to protect"
-    # and everything its attrition, cohort summary, rates and time course show, plus the file
-    # rows of the provenance table
+    # and everything its attrition, cohort summary, rates and time course show, plus the
+    # subject file's rows as the rendered provenance table prints them
     shown = dataset_views(built_warehouse, dataset, "reporting")
-    file_rows = rows(
-        built_warehouse,
-        "select rows from raw.load_audit where dataset_id = "
-        f"'{dataset}' and file in ('adsl.xpt', 'person.csv')",
-    )[0]["rows"]
+    file_rows = shown_file_rows(site, dataset)
     equations, known = cross_view_system(source, **shown, file_rows=file_rows)
     # when an analyst combines them by adding and subtracting
     derived = solve(equations, known)
@@ -505,3 +561,15 @@ def test_the_cross_view_check_finds_a_count_hidden_in_one_view_and_summed_in_ano
     # come out: the check can fail
     assert derived["r3"] == 168 and derived["e2"] == 3
     assert derived["miss:oc|esketamine|MADRS|H24"] == 4
+
+
+def test_the_cross_view_check_finds_a_hidden_exclusion_from_the_provenance_row_count() -> None:
+    # given an attrition that hides the ADSL count (120) and its 4 excluded, shows 116 below,
+    # and a provenance table that prints ADSL's 120 rows
+    attrition = [
+        {"step": 1, "n_remaining": None, "n_excluded": 0},
+        {"step": 2, "n_remaining": 116, "n_excluded": None},
+    ]
+    equations, known = cross_view_system("trial", attrition, [], [], [], file_rows=120)
+    # when solved, then the 4 come out: the file rows must be hidden with the count
+    assert solve(equations, known)["e2"] == 4
