@@ -257,10 +257,10 @@ def attrition_table(rows: list[dict[str, Any]]) -> str:
         "behind the rates.",
         group_by=lambda r: _dataset_heading(r, titles),
         notes=(
-            "A small exclusion also hides every count above it, up to the first step, so that "
-            "no step's count can be worked out from its neighbours; the counts below it, which "
-            "the rates rest on, stay shown. A small remaining count hides the counts after it. "
-            + rc.suppression_note()
+            "A small exclusion also hides every remaining count above it, up to the first step, "
+            "so that no step's count can be worked out from its neighbours; the counts below it, "
+            "which the rates rest on, stay shown. A small remaining count hides the counts after "
+            "it. " + rc.suppression_note()
         ),
     )
 

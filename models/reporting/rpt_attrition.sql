@@ -5,19 +5,19 @@
     on (the classes of the cohort summary and the rates add up to them), so a small exclusion is
     protected by hiding the counts ABOVE it, never those below. With T = small_cell_threshold,
     "small" = 1..T-1, steps numbered 1..L in order (step_order):
-      A1  down: from the first step s whose n_remaining is small, every n_remaining and every
-          non-zero n_excluded of steps s..L is hidden (they are all at most n_s, so each is small
-          or zero), e_s included, whatever its size: n_{s-1} is shown, and n_{s-1} = e_s + n_s
-          has two hidden unknowns;
+      A0  a small n_excluded is hidden.
+      A1  down: from the first step s whose n_remaining is small, every n_remaining of steps
+          s..L is hidden, and e_s whatever its size (every later count is at most n_s, so small
+          or zero): the shown n_{s-1} = e_s + n_s has two hidden terms.
       A2  up: let m be the last step before s (any step when there is no such s) whose
-          n_excluded is small. Every n_remaining of steps 1..m-1 and every non-zero n_excluded of
-          steps 1..m is hidden; n_m and the steps after it are shown. No hidden count can be
-          solved: each equation n_{k-1} = e_k + n_k of steps 1..m has two hidden terms or none
-          known (n_1 is hidden too, and so is the provenance table's ADSL / PERSON row count).
-    Where a hidden n_{k} is the total of a class partition (the cohort summary's classes), that
-    partition hides a class (X1 in reporting.suppression_cells). Zero is shown: an exclusion of 0
-    only says that two hidden counts are equal. A hidden count reads "<T" when it is itself
-    small, else "suppressed".
+          n_excluded is small. Every n_remaining of steps 1..m-1 is hidden; n_m and the steps
+          after it are shown. Exclusions above m that are not small stay shown: the hidden
+          counts of steps 1..m then move together with e_m (n_k = n_m + e_m + the exclusions of
+          steps k+1..m-1, for k < m), so none of them is determined by the shown numbers, as
+          long as nothing else gives one of them: the provenance table's ADSL / PERSON row
+          count is n_1 (the report hides it with n_1), and the cohort classes add up to trial
+          steps 3 and 4 and registry steps 5 and 6 (X1 in reporting.suppression_cells).
+    Zero is shown. A hidden count reads "<T" when it is itself small, else "suppressed".
 -#}
 {{ config(alias='attrition') }}
 {%- set threshold = var('small_cell_threshold') | int -%}
@@ -63,9 +63,8 @@ decided as (
         *,
         coalesce(step_order >= tail_start, false)
             or coalesce(step_order < top_end, false) as hide_remaining,
-        excluded <> 0 and (
-            coalesce(step_order >= tail_start, false) or coalesce(step_order <= top_end, false)
-        ) as hide_excluded,
+        excluded_is_small
+            or (excluded <> 0 and coalesce(step_order = tail_start, false)) as hide_excluded,
     from bounds
 ),
 

@@ -1,10 +1,9 @@
 {#-
     reporting.response_rates: marts.response_rates with small-cell suppression (SPEC 8).
     Rules (also in _reporting__models.yml and docs/reading-a-report.md), T = small_cell_threshold:
-      R1, R2, D1, X1  whether a row's n is hidden is decided once, with the cohort summary and the
+      R1, R2, D1  whether a row's n is hidden is decided once, with the cohort summary and the
           time course, in reporting.suppression_cells (small n; a small difference to the nri or
-          locf n of the class; complementary; partitions of a hidden attrition total); a hidden
-          row hides every count, rate and CI;
+          locf n of the class; complementary); a hidden row hides every count, rate and CI;
       R3  responders (remitters) are hidden, with their rate and CI, when the count or n minus the
           count is 1..T-1 (n is shown, so either one gives the other away);
       R4  oc and nri count the same responders (nri only adds non-responders), so R3 hides an

@@ -3,7 +3,7 @@
     no view gives away what another hides (SPEC 8). The views read their row decision from here:
     reporting.cohort_summary (n_episodes per class), reporting.response_rates (n per class, scale,
     timepoint and analysis) and reporting.pct_change_timecourse (the observed-case n). Attrition
-    keeps its own walk (reporting.attrition, rules A1-A3) and is an input here.
+    keeps its own rules (reporting.attrition, A1 and A2) and is an input here.
 
     The numbers are nested within a class: episodes >= TRD episodes >= nri n (all with a baseline,
     the same at every timepoint) >= locf n >= oc n; and the classes add up to attrition counts

@@ -163,11 +163,11 @@ def test_attrition_hides_the_counts_above_the_last_small_exclusion(built_warehou
         "select step, n_remaining_display, n_excluded_display from reporting.attrition "
         "where dataset_id = 'REG-B' order by step",
     )
-    # then every count above step 4's remaining (the last small exclusion's step) is hidden,
-    # zero exclusions show, and 804 and everything below it show (A2)
+    # then the small exclusions and every remaining count above step 4's (the last small
+    # exclusion's step) are hidden; 804, everything below it and the large 4188 show (A0, A2)
     assert [(r["n_remaining_display"], r["n_excluded_display"]) for r in found] == [
         ("suppressed", "0"),
-        ("suppressed", "suppressed"),
+        ("suppressed", "4188"),
         ("suppressed", "<11"),
         ("804", "<11"),
         ("764", "40"),
