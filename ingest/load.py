@@ -28,7 +28,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -290,7 +290,19 @@ def _stage_file(
     )
     check_columns(table, opened.columns, **where)
     target = f"{load.schema}.{table.name}"
-    return sum(_stage_batch(con, target, table, load, config, opened, b) for b in opened.batches())
+    batches = _read_ahead(opened.batches())
+    return sum(_stage_batch(con, target, table, load, config, opened, b) for b in batches)
+
+
+def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """Read the next batch while this one is screened, cast and inserted: Polars' reader and
+    DuckDB's insert both release the GIL, so the two cores overlap. A reading error is raised
+    here, in file order, exactly as without the read-ahead."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(next, batches, None)
+        while (batch := pending.result()) is not None:
+            pending = reader.submit(next, batches, None)
+            yield batch
 
 
 def _stage_batch(
