@@ -1,0 +1,64 @@
+"""`trd demo` end to end, as `make demo` runs it: generate, ingest, build, check, report.
+
+One real process, small registry, everything in tmp_path: proves that the stages hand over to
+each other (file lock released, schemas in place) and that the user is told where the reports are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) -> None:
+    # given an empty folder and a small registry size
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "site"
+    env = {**os.environ, "TRD_DATA_DOCS": str(tmp_path / "docs"), "DO_NOT_TRACK": "1"}
+    # when the demo runs as a process
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trd.cli",
+            "--warehouse",
+            str(warehouse),
+            "demo",
+            "--data",
+            str(tmp_path / "data"),
+            "--persons",
+            "400",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    # then it succeeds, names the rendered pages, and the warehouse holds every stage's output
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for page in ("index.html", "data-quality.html", "methods.html"):
+        assert (out / page).is_file()
+        assert str(out / page) in proc.stdout + proc.stderr
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        datasets = con.execute("select count(*) from raw.datasets").fetchone()[0]
+        rates = con.execute(
+            "select count(distinct dataset_id) from marts.response_rates"
+        ).fetchone()
+        failed = con.execute(
+            "select n_failed_error from dq.runs where kind = 'check' "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert datasets == 5
+    assert rates[0] == 5
+    assert failed == (0,)
