@@ -7,7 +7,7 @@ VENV := .venv
 export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test lint clean
+.PHONY: env demo test lint bench clean
 
 env: $(VENV)/.synced
 
@@ -25,9 +25,12 @@ demo: env ## generate demo data, run the whole pipeline, render the reports
 test: env ## run every test
 	$(VENV)/bin/pytest
 
+bench: env ## registry-scale benchmarks (100k and 1M persons, ~25 min): docs/performance.md
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
 lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .tools target dbt_packages logs reports/_site demo_data warehouse.duckdb*
+	rm -rf $(VENV) .tools target dbt_packages logs reports/_site demo_data bench_data gx warehouse.duckdb*
