@@ -17,3 +17,7 @@ def warehouse_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     """`--warehouse`, else `TRD_WAREHOUSE`, else `warehouse.duckdb` in the working directory."""
     value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
     return Path(value).expanduser().resolve()
+
+
+SHARED_DATA = Path(os.environ.get("TRD_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+"""Real public sample files (OMOP Synthea export, CDISC pilot) that tests load; read-only."""
