@@ -35,29 +35,7 @@ stratified as (
 ),
 
 by_analysis as (
-    select
-        *,
-        'oc' as analysis,
-        evaluable_oc as is_evaluable,
-        coalesce(responder, false) as is_responder,
-        coalesce(remitter, false) as is_remitter
-    from stratified
-    union all
-    select
-        *,
-        'nri' as analysis,
-        evaluable_nri as is_evaluable,
-        coalesce(responder, false) as is_responder,
-        coalesce(remitter, false) as is_remitter
-    from stratified
-    union all
-    select
-        *,
-        'locf' as analysis,
-        evaluable_locf as is_evaluable,
-        coalesce(responder_locf, false) as is_responder,
-        coalesce(remitter_locf, false) as is_remitter
-    from stratified
+    {{ rows_per_analysis('stratified') }}
 ),
 
 counts as (

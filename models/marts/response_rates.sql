@@ -17,41 +17,7 @@ settings as (
 ),
 
 by_analysis as (
-    select
-        source,
-        dataset_id,
-        treatment_class,
-        scale,
-        timepoint,
-        'oc' as analysis,
-        evaluable_oc as is_evaluable,
-        coalesce(responder, false) as is_responder,
-        coalesce(remitter, false) as is_remitter
-    from outcomes
-    union all
-    select
-        source,
-        dataset_id,
-        treatment_class,
-        scale,
-        timepoint,
-        'nri' as analysis,
-        evaluable_nri as is_evaluable,
-        coalesce(responder, false) as is_responder,
-        coalesce(remitter, false) as is_remitter
-    from outcomes
-    union all
-    select
-        source,
-        dataset_id,
-        treatment_class,
-        scale,
-        timepoint,
-        'locf' as analysis,
-        evaluable_locf as is_evaluable,
-        coalesce(responder_locf, false) as is_responder,
-        coalesce(remitter_locf, false) as is_remitter
-    from outcomes
+    {{ rows_per_analysis('outcomes') }}
 ),
 
 counts as (
