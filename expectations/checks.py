@@ -129,7 +129,8 @@ class ExpectNoFailingRows(gxe.UnexpectedRowsExpectation):
     """GX's UnexpectedRowsExpectation, counting only.
 
     GX's own runs the query twice, once to count the rows and once to fetch them, on clean data
-    too. This one counts; the failing rows are fetched (by GX's own) only when the count is not 0.
+    too. This one counts (one evaluation of the query); `FetchFailingRows` fetches a sample of
+    the failing rows, and only for a check whose count is not 0.
     """
 
     metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
@@ -144,14 +145,37 @@ class ExpectNoFailingRows(gxe.UnexpectedRowsExpectation):
         return {"success": count == 0, "result": {"observed_value": count}}
 
 
+class FetchFailingRows(gxe.UnexpectedRowsExpectation):
+    """GX's UnexpectedRowsExpectation, fetching only: the failing rows of an already counted
+    check (its query limited to `SAMPLE_ROWS`).
+
+    GX's own also counts the limited query, which costs a second full evaluation of the check
+    when few rows fail (14 M drug exposures: 6.5 s, more than counting the check itself).
+    """
+
+    metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.table",)
+
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: object | None = None,
+    ) -> dict:
+        rows = metrics["unexpected_rows_query.table"]
+        return {
+            "success": not rows,
+            "result": {"observed_value": len(rows), "details": {"unexpected_rows": rows}},
+        }
+
+
 def to_expectation(
     check: Check, names: Mapping[str, str], sample_rows: bool = False
 ) -> gxe.Expectation:
     """The GX expectation that tests `check`; its meta carries the check's metadata back.
 
-    `sample_rows`: for a `Rows` rule, GX's UnexpectedRowsExpectation on the first
-    `SAMPLE_ROWS` failing rows (it returns them), marked `sample` in its meta, instead of the
-    counting `ExpectNoFailingRows`.
+    `sample_rows`: for a `Rows` rule, `FetchFailingRows` on the first `SAMPLE_ROWS` failing
+    rows (it returns them), marked `sample` in its meta, instead of the counting
+    `ExpectNoFailingRows`.
     """
     common = {
         "description": check.description,
@@ -190,7 +214,7 @@ def to_expectation(
         case Rows() if sample_rows:
             query = f"select * from ({render_query(check, names)}) as failing limit {SAMPLE_ROWS}"
             meta = {**common.pop("meta"), "sample": True}
-            return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, meta=meta, **common)
+            return FetchFailingRows(unexpected_rows_query=query, meta=meta, **common)
         case Rows():
             return ExpectNoFailingRows(unexpected_rows_query=render_query(check, names), **common)
     raise TypeError(f"unknown rule {rule!r}")

@@ -1,13 +1,14 @@
 """Run table suites through GX inside DuckDB and turn GX's answers into `CheckResult`s.
 
-One table of one dataset is one GX batch. The first pass validates every check of the table
-as one suite with result format BOOLEAN_ONLY: one bundled aggregate query for the column rules
-and one count per SQL rule, which is all clean data ever costs. Only failed checks get a second
-pass that counts and finds their failing rows: column rules in result format SUMMARY (the first
-20 rows' `_row_number` and keys), SQL rules counted again and sampled (GX's
-UnexpectedRowsExpectation on the query limited to 200 rows, so a check failing on millions of
-rows never pulls them into Python). GX computes everything in SQL (pushdown). A check GX could
-not evaluate is a failure that says so, never a pass.
+One table of one dataset is one GX batch. The first pass validates the column rules of the
+table as one suite with result format BOOLEAN_ONLY (one bundled aggregate query) and the SQL
+rules as another with result format BASIC (one count per rule, kept), which is all clean data
+ever costs. Only failed checks get a second pass that finds their failing rows: column rules in
+result format SUMMARY (the first 20 rows' `_row_number` and keys); SQL rules fetch their first
+200 failing rows (`FetchFailingRows`, the query limited), never counted again, so a check failing
+on millions of rows never pulls them into Python and costs two evaluations, not four. GX
+computes everything in SQL (pushdown). A check GX could not evaluate is a failure that says so,
+never a pass.
 """
 
 from __future__ import annotations
@@ -141,8 +142,12 @@ def _run_table(
         batch = asset.add_batch_definition_whole_table("dataset")
         parameters = None
     validate = _Validator(context, batch, parameters, names, f"{scope.schema}:{scope.dataset_id}")
-    first = validate(f"{suite.table}: checks", suite.checks, {"result_format": "BOOLEAN_ONLY"})
-    failed = [c for c in suite.checks if _needs_details(first.get(c.check_id))]
+    columns = [c for c in suite.checks if not isinstance(c.rule, Rows)]
+    queries = [c for c in suite.checks if isinstance(c.rule, Rows)]
+    # column rules need no counts on clean data; SQL rules count anyway, so keep the count
+    first = validate(f"{suite.table}: checks", columns, {"result_format": "BOOLEAN_ONLY"}) | (
+        validate(f"{suite.table}: checks (SQL)", queries, {"result_format": "BASIC"})
+    )
     index = (("_row_number",) if scope.row_numbers else ()) + suite.key_columns
     column_format = {
         "result_format": "SUMMARY",
@@ -151,13 +156,13 @@ def _run_table(
     }
     details = validate(
         f"{suite.table}: failing rows",
-        [c for c in failed if not isinstance(c.rule, Rows)],
+        [c for c in columns if _needs_details(first.get(c.check_id))],
         column_format,
     ) | validate(
         f"{suite.table}: failing rows (SQL)",
-        [c for c in failed if isinstance(c.rule, Rows)],
+        [c for c in queries if _needs_details(first.get(c.check_id))],
         {"result_format": "COMPLETE"},
-        with_samples=True,
+        samples=True,
     )
     return [
         _to_result(
@@ -187,16 +192,14 @@ class _Validator:
         name: str,
         checks: Sequence[Check],
         result_format: dict[str, Any],
-        with_samples: bool = False,
+        samples: bool = False,
     ) -> dict[str, Any]:
-        """`with_samples`: for each (SQL) check also fetch a sample of its failing rows, keyed
-        `<check_id>#sample`."""
+        """`samples`: fetch a sample of each (SQL) check's failing rows instead, keyed
+        `<check_id>#sample` (the count is the first pass's)."""
         if not checks:
             return {}
         name = f"{self.prefix}:{name}"
-        expectations = [to_expectation(c, self.names) for c in checks]
-        if with_samples:
-            expectations += [to_expectation(c, self.names, sample_rows=True) for c in checks]
+        expectations = [to_expectation(c, self.names, sample_rows=samples) for c in checks]
         suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=self.batch, suite=suite)

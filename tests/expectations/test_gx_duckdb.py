@@ -9,13 +9,13 @@ from pathlib import Path
 
 import duckdb
 import great_expectations as gx
-import great_expectations.expectations as gxe
 import pytest
 
 from expectations.checks import (
     Between,
     Check,
     ExpectNoFailingRows,
+    FetchFailingRows,
     HasColumns,
     HasType,
     InSet,
@@ -105,7 +105,7 @@ def test_the_checks_cover_every_expectation_type() -> None:
     # given the rule types the suites may use / when built / then each GX class is exercised
     assert {type(c.rule) for c in CHECKS} == set(typing.get_args(Rule))
     built = {type(to_expectation(c, {}, sample_rows=c.check_id in SAMPLED)) for c in CHECKS}
-    assert {ExpectNoFailingRows, gxe.UnexpectedRowsExpectation} <= built
+    assert {ExpectNoFailingRows, FetchFailingRows} <= built
     assert len(built) == len(CHECKS)
 
 
