@@ -11,8 +11,7 @@ marts.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,25 +21,35 @@ from great_expectations.data_context import AbstractDataContext
 from expectations.gx_duckdb import DOCS_SITE, ephemeral_context
 from expectations.junit import write_junit
 from expectations.raw_gate import run_raw_suites
-from expectations.results import CheckResult
+from expectations.results import CheckResult, RawGateRun
 from expectations.runner import Scope, run_suites
 from expectations.store import record_run
 from expectations.suites import marts
 from trd.errors import ConfigError, WarehouseBusy
+from trd.settings import data_docs_dir
 
-DATA_DOCS_ENV = "TRD_DATA_DOCS"
 
+def check(
+    warehouse: Path,
+    junit: Path | None = None,
+    data_docs: Path | None = None,
+    gate_run: RawGateRun | None = None,
+) -> int:
+    """Run all suites on `warehouse`; 0 when no error-level check failed, else 1.
 
-def check(warehouse: Path, junit: Path | None = None, data_docs: Path | None = None) -> int:
-    """Run all suites on `warehouse`; 0 when no error-level check failed, else 1."""
+    `gate_run`: the raw-gate results of the datasets this process has just loaded (`trd run`);
+    their raw suites are not run again, and GX validates in the gate's context, so that Data
+    Docs show the gate's validations too.
+    """
     warehouse = Path(warehouse)
-    docs_dir = data_docs_dir(warehouse, data_docs)
+    docs_dir = gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs)
     started = _now()
     con = _connect(warehouse)
     try:
         _require_marts(con, warehouse)
-        context = ephemeral_context(docs_dir)
-        results = _raw_results(con, context) + _mart_results(con, context)
+        context = gate_run.context() if gate_run else ephemeral_context(docs_dir)
+        validated = gate_run.by_dataset if gate_run else {}
+        results = _raw_results(con, context, validated) + _mart_results(con, context)
         con.execute("begin transaction")
         run_id = record_run(con, "check", results, started, _now())
         con.execute("commit")
@@ -56,12 +65,6 @@ def check(warehouse: Path, junit: Path | None = None, data_docs: Path | None = N
 def _now() -> datetime:
     """Run times are UTC, stored as naive timestamps (as ingest stores load times)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def data_docs_dir(warehouse: Path, override: Path | None = None) -> Path:
-    """Where Data Docs go: `override`, else $TRD_DATA_DOCS, else gx/data_docs/ beside the file."""
-    chosen = override or os.environ.get(DATA_DOCS_ENV)
-    return Path(chosen) if chosen else warehouse.resolve().parent / "gx" / "data_docs"
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -101,12 +104,25 @@ def _require_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
         )
 
 
-def _raw_results(con: duckdb.DuckDBPyConnection, context: AbstractDataContext) -> list[CheckResult]:
+def _raw_results(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    validated: Mapping[str, Sequence[CheckResult]],
+) -> list[CheckResult]:
+    """Raw suites of every loaded dataset; `validated` datasets' results are reused as given."""
     datasets = con.execute(
         "select dataset_id, source from raw.datasets order by dataset_id"
     ).fetchall()
     results: list[CheckResult] = []
     for dataset_id, source in datasets:
+        if dataset_id in validated:
+            print(
+                f"trd check: raw suites of {dataset_id} ({source}): {len(validated[dataset_id])} "
+                "checks already run by this run's ingest gate on the same rows",
+                flush=True,
+            )
+            results += validated[dataset_id]
+            continue
         print(f"trd check: raw suites of {dataset_id} ({source})", flush=True)
         scope = Scope("raw", dataset_id, partition_column="_dataset_id")
         results += run_raw_suites(con, context, scope, source, _progress(dataset_id))

@@ -23,15 +23,20 @@ from ingest.contracts import AUDIT_COLUMNS, Table, tables_for
 
 
 def run_raw_checks(
-    con: duckdb.DuckDBPyConnection, schema: str, dataset_id: str, source: str
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    dataset_id: str,
+    source: str,
+    context: AbstractDataContext | None = None,
 ) -> list[CheckResult]:
     """Validate the staged tables of one dataset in `schema` (same layout as `raw`).
 
     `con` is the ingest process's open connection; the staged tables are committed in `schema`
     and hold only this dataset's rows. Returns every check's result; the caller rejects the load
-    when any result `blocks`.
+    when any result `blocks`. `context`: the GX context to validate in (default: a new one
+    without Data Docs).
     """
-    return run_raw_suites(con, ephemeral_context(), Scope(schema, dataset_id), source)
+    return run_raw_suites(con, context or ephemeral_context(), Scope(schema, dataset_id), source)
 
 
 def run_raw_suites(

@@ -38,6 +38,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
+from expectations.results import CheckResult, RawGateRun
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
 from ingest.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
 from ingest.deid import check_ages, check_column_names, screen_values
@@ -93,17 +94,21 @@ class _Load:
         return time.perf_counter() - self.clock
 
 
-def ingest_datasets(dirs: Sequence[Path], warehouse: Path) -> int:
+def ingest_datasets(
+    dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None
+) -> int:
     """Load each folder as its own atomic unit; 0 if all loaded or were unchanged.
 
     Returns 1 if any dataset was rejected, 2 if any had a configuration error (the highest
-    code wins). A warehouse locked by another process raises `WarehouseBusy`.
+    code wins). A warehouse locked by another process raises `WarehouseBusy`. `gate_run`
+    (`trd run`): validate in its GX context and keep each committed dataset's gate results there
+    for the check stage.
     """
     con = connect(warehouse)
     try:
         _prepare(con)
         seen: dict[str, Path] = {}
-        codes = [_ingest_one(con, Path(folder), seen) for folder in dirs]
+        codes = [_ingest_one(con, Path(folder), seen, gate_run) for folder in dirs]
     finally:
         con.close()
     return max(codes, default=0)
@@ -153,11 +158,16 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
         print(f"trd ingest: dropped {schema}, left by an interrupted load", file=sys.stderr)
 
 
-def _ingest_one(con: duckdb.DuckDBPyConnection, folder: Path, seen: dict[str, Path]) -> int:
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    seen: dict[str, Path],
+    gate_run: RawGateRun | None,
+) -> int:
     """Load one dataset folder; print its one-line summary; return its exit code."""
     load = _Load(folder, _new_load_id(), _now())
     try:
-        status = _load(con, load, seen)
+        status = _load(con, load, seen, gate_run)
     except TrdError as err:
         _discard_staging(con, load)
         _audit_rejection(con, load, err)
@@ -181,7 +191,12 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, folder: Path, seen: dict[str, Pa
     return 0
 
 
-def _load(con: duckdb.DuckDBPyConnection, load: _Load, seen: dict[str, Path]) -> Status:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    seen: dict[str, Path],
+    gate_run: RawGateRun | None,
+) -> Status:
     config = load.config = read_config(load.folder)
     dataset = config.dataset_id
     if dataset in seen:
@@ -210,8 +225,10 @@ def _load(con: duckdb.DuckDBPyConnection, load: _Load, seen: dict[str, Path]) ->
             con, load.schema, TABLES[data_file.table], dataset=dataset, file=data_file.name
         )
     gate_import.join()
-    _run_raw_gate(con, load.schema, config)
+    results = _run_raw_gate(con, load.schema, config, gate_run)
     _commit(con, load, config)
+    if gate_run is not None:
+        gate_run.by_dataset[dataset] = results
     return "loaded"
 
 
@@ -348,17 +365,26 @@ def _stage_batch(
     return cast.height
 
 
-def _run_raw_gate(con: duckdb.DuckDBPyConnection, schema: str, config: DatasetConfig) -> None:
+def _run_raw_gate(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    config: DatasetConfig,
+    gate_run: RawGateRun | None,
+) -> list[CheckResult]:
     """The raw data-quality suites (expectations/raw_gate.py): an error-level failure rejects.
 
     Imported by `_load`'s background thread, not at the top: Great Expectations takes seconds
-    to import, which an unchanged or early-rejected dataset should not pay.
+    to import, which an unchanged or early-rejected dataset should not pay. Returns every
+    result of a dataset that passed.
     """
     run_raw_checks = importlib.import_module(RAW_GATE_MODULE).run_raw_checks
-    results = run_raw_checks(con, schema, config.dataset_id, config.source)
+    context = gate_run.context() if gate_run is not None else None
+    results: list[CheckResult] = run_raw_checks(
+        con, schema, config.dataset_id, config.source, context
+    )
     blocking = [r for r in results if r.blocks]
     if not blocking:
-        return
+        return results
     error = blocking[0].as_error()
     more = ""
     if len(blocking) > 1:

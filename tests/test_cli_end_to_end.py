@@ -62,3 +62,44 @@ def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) 
     assert datasets == 5
     assert rates[0] == 5
     assert failed == (0,)
+    _assert_gate_results_reused(proc.stdout, warehouse, tmp_path / "docs")
+
+
+RAW_RESULTS = """
+    select dataset_id, check_id, success, unexpected_count, failing_keys
+    from dq.check_results
+    where run_id = ? and table_name not like 'marts.%'
+    order by all
+"""
+
+
+def _assert_gate_results_reused(stdout: str, warehouse: Path, docs: Path) -> None:
+    """The check stage of a run takes the raw results of the datasets the run has just loaded
+    from the ingest gate (not validated twice), and they equal a separate `trd check`'s."""
+    assert stdout.count("checks already run by this run's ingest gate on the same rows") == 5
+    assert any("_load_" in p.name for p in docs.rglob("*")), "gate validations not in Data Docs"
+    env = {**os.environ, "TRD_DATA_DOCS": str(docs.parent / "docs_check"), "DO_NOT_TRACK": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "trd.cli", "--warehouse", str(warehouse), "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "already run" not in proc.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        run_in_demo, separate = (
+            r[0]
+            for r in con.execute(
+                "select run_id from dq.runs where kind = 'check' order by finished_at"
+            ).fetchall()
+        )
+        reused = con.execute(RAW_RESULTS, [run_in_demo]).fetchall()
+        rerun = con.execute(RAW_RESULTS, [separate]).fetchall()
+    finally:
+        con.close()
+    assert len(reused) > 100
+    assert reused == rerun

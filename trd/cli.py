@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from expectations.results import RawGateRun
 from trd.errors import TrdError
-from trd.settings import warehouse_path
+from trd.settings import data_docs_dir, warehouse_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,10 +64,10 @@ def _report_args(s: argparse.ArgumentParser) -> None:
     )
 
 
-def _ingest(dirs: Sequence[Path], warehouse: Path) -> int:
+def _ingest(dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None) -> int:
     from ingest.load import ingest_datasets
 
-    return ingest_datasets(dirs, warehouse)
+    return ingest_datasets(dirs, warehouse, gate_run)
 
 
 def _build(warehouse: Path, select: str | None = None) -> int:
@@ -75,10 +76,10 @@ def _build(warehouse: Path, select: str | None = None) -> int:
     return build(warehouse, select=select)
 
 
-def _check(warehouse: Path, junit: Path | None) -> int:
+def _check(warehouse: Path, junit: Path | None, gate_run: RawGateRun | None = None) -> int:
     from expectations.check import check
 
-    return check(warehouse, junit=junit)
+    return check(warehouse, junit=junit, gate_run=gate_run)
 
 
 def _report(warehouse: Path, args: argparse.Namespace) -> int:
@@ -88,11 +89,16 @@ def _report(warehouse: Path, args: argparse.Namespace) -> int:
 
 
 def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -> int:
-    """Stages one after another (DuckDB allows one writer); stop at the first failure."""
+    """Stages one after another (DuckDB allows one writer); stop at the first failure.
+
+    The check stage reuses the raw-gate results of the datasets the ingest stage has just
+    loaded (same suites, same rows) instead of running those suites a second time.
+    """
+    gate_run = RawGateRun(data_docs_dir(warehouse))
     for stage in (
-        lambda: _ingest(dirs, warehouse),
+        lambda: _ingest(dirs, warehouse, gate_run),
         lambda: _build(warehouse),
-        lambda: _check(warehouse, getattr(args, "junit", None)),
+        lambda: _check(warehouse, getattr(args, "junit", None), gate_run),
         lambda: _report(warehouse, args),
     ):
         code = stage()

@@ -19,5 +19,14 @@ def warehouse_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     return Path(value).expanduser().resolve()
 
 
+DATA_DOCS_ENV = "TRD_DATA_DOCS"
+
+
+def data_docs_dir(warehouse: Path, override: Path | None = None) -> Path:
+    """Where Data Docs go: `override`, else $TRD_DATA_DOCS, else gx/data_docs/ beside the file."""
+    chosen = override or os.environ.get(DATA_DOCS_ENV)
+    return Path(chosen) if chosen else warehouse.resolve().parent / "gx" / "data_docs"
+
+
 SHARED_DATA = Path(os.environ.get("TRD_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 """Real public sample files (OMOP Synthea export, CDISC pilot) that tests load; read-only."""
