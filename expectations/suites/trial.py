@@ -73,8 +73,7 @@ def _in_adsl(table: str) -> Check:
         "error",
         Rows(
             "select b._row_number, b._source_file, b.usubjid as failing_key from {batch} as b "
-            "where b.usubjid is not null "
-            "and not exists (select 1 from {adsl} as s where s.usubjid = b.usubjid)"
+            "anti join {adsl} as s on s.usubjid = b.usubjid where b.usubjid is not null"
         ),
         f"every {table.upper()} subject (USUBJID) must be in ADSL",
         "Add the subjects to ADSL or remove their records, then load again.",
@@ -246,8 +245,8 @@ ADLB_CHECKS: tuple[Check, ...] = (
         Rows(
             "with " + _BIOMARKERS + "select m._row_number, m._source_file, "
             "m.usubjid as failing_key, m.paramcd || ' in ' || coalesce(m.avalu, 'no unit') "
-            "as detail from marked as m where not exists (select 1 from {biomarker_units} as u "
-            "where u.concept_set = m.concept_set and u.unit = lower(trim(m.avalu)))"
+            "as detail from marked as m anti join {biomarker_units} as u "
+            "on u.concept_set = m.concept_set and u.unit = lower(trim(m.avalu))"
         ),
         "biomarker units must be known (seed biomarker_units): " + biomarker_units_text(),
         "Convert the values to a known unit (or correct AVALU) and load again.",
