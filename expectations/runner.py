@@ -263,7 +263,9 @@ def _to_result(
                 ),
             )
         case HasColumns(columns):
-            missing = sorted(set(columns) - set(result.get("observed_value") or []))
+            # a pass comes from the BOOLEAN_ONLY first pass, which carries no observed columns
+            observed = set(result.get("observed_value") or [])
+            missing = [] if success else sorted(set(columns) - observed)
             return CheckResult(
                 **base, success=success, unexpected_count=len(missing), failing_keys=tuple(missing)
             )

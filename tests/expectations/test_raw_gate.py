@@ -358,6 +358,8 @@ def test_valid_trial_passes_every_check(trial_valid: list[CheckResult]) -> None:
     assert failed(trial_valid) == set()
     assert {r.table for r in trial_valid} == {"adsl", "adqs", "adlb"}
     assert len(trial_valid) > 40
+    # and a passing check counts no failing rows (dq.check_results stores the count)
+    assert {r.check_id: r.unexpected_count for r in trial_valid if r.unexpected_count} == {}
 
 
 def test_valid_registry_passes_every_check(registry_valid: list[CheckResult]) -> None:
