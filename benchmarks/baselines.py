@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.baselines read-csv FOLDER DB    (a) DuckDB's native read_csv
     .venv/bin/python -m benchmarks.baselines checks WAREHOUSE      (b) raw checks, one query
     .venv/bin/python -m benchmarks.baselines mart WAREHOUSE OUT    (c) D28 OC rates, one query
+    .venv/bin/python -m benchmarks.baselines gx-checks WAREHOUSE   (b) through GX, for comparison
 
 Each opens DuckDB with the memory limit and threads `trd ingest` uses, so that the ratios
 compare the same machine budget. (b) reuses bench_checks.py's query over `raw`; (c) is SPEC 5's
@@ -21,6 +22,7 @@ import duckdb
 from benchmarks.bench_checks import hand_query
 from ingest.contracts import TABLES
 
+REGISTRY = "REGISTRY-OMOP"
 MEMORY_LIMIT = "4GB"
 """ingest.load.MEMORY_LIMIT (not imported: that module pulls in Polars, which the baseline
 process would then pay for)."""
@@ -224,6 +226,23 @@ def checks(warehouse: Path) -> dict[str, int]:
     return counts
 
 
+def gx_checks(warehouse: Path) -> dict[str, int]:
+    """Not a baseline: the registry's raw suites alone, through GX, as `trd check` runs them.
+
+    The like-for-like of (b): `trd check` also imports GX, runs the trial and mart suites and
+    writes Data Docs, which (b) does not do. Failure counts by check id.
+    """
+    from expectations.gx_duckdb import ephemeral_context
+    from expectations.raw_gate import run_raw_suites
+    from expectations.runner import Scope
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    scope = Scope("raw", REGISTRY, partition_column="_dataset_id")
+    results = run_raw_suites(con, ephemeral_context(), scope, "registry")
+    con.close()
+    return {r.check_id: r.unexpected_count for r in results}
+
+
 def mart(warehouse: Path) -> list[dict[str, object]]:
     """(c) Registry D28 observed-case counts per dataset, class and scale, in one query."""
     con = connect(warehouse, read_only=True)
@@ -242,6 +261,8 @@ def main() -> None:
     s.add_argument("db", type=Path)
     s = sub.add_parser("checks")
     s.add_argument("warehouse", type=Path)
+    s = sub.add_parser("gx-checks")
+    s.add_argument("warehouse", type=Path)
     s = sub.add_parser("mart")
     s.add_argument("warehouse", type=Path)
     s.add_argument("out", type=Path, help="JSON file for the counts")
@@ -251,6 +272,8 @@ def main() -> None:
             print(json.dumps(read_csv(args.folder, args.db)))
         case "checks":
             print(json.dumps(checks(args.warehouse)))
+        case "gx-checks":
+            print(json.dumps(gx_checks(args.warehouse)))
         case "mart":
             args.out.write_text(json.dumps(mart(args.warehouse), indent=1))
 
