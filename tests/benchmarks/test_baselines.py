@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.baselines import checks, mart, read_csv
+from benchmarks.baselines import checks, gx_checks, mart, read_csv
+from benchmarks.bench_checks import SAME_COUNTS
 from benchmarks.run import compare_marts, timed
 
 
@@ -85,3 +86,13 @@ def test_raw_check_and_read_csv_baselines_run_on_the_registry_files(
     con.close()
     assert rows == loaded
     assert "cdm_source" not in rows and rows["person"] == 1500
+
+
+def test_gx_raw_suites_count_what_the_hand_written_checks_count(registry_warehouse: Path) -> None:
+    # given the demo registry in raw (with records outside observation and old persons)
+    # when its raw suites run through GX and the hand-written query runs
+    gx, hand = gx_checks(registry_warehouse), checks(registry_warehouse)
+    # then every check both compute has the same failure count, some of them not 0
+    same = {check_id: (gx[check_id], hand[column]) for check_id, column in SAME_COUNTS.items()}
+    assert all(a == b for a, b in same.values()), same
+    assert any(a > 0 for a, _ in same.values())
