@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+from dbt_warehouse import BareBuild, node_types
+
+from trd.build import build
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +31,20 @@ def dbt_scratch(dbt_scratch_dir: Path) -> Iterator[Path]:
         patch.setenv("DBT_LOG_PATH", str(dbt_scratch_dir / "logs"))
         patch.setenv("DO_NOT_TRACK", "1")
         yield dbt_scratch_dir
+
+
+@pytest.fixture(scope="session")
+def bare_build(tmp_path_factory: pytest.TempPathFactory, dbt_scratch_dir: Path) -> BareBuild:
+    """Built once per session: a full build costs ~30 s, and several modules need its tables.
+
+    Session fixtures start before the module-scoped `dbt_scratch`, so the dbt paths are set
+    here too; what ran is read from run_results.json before any other dbt command replaces it.
+    """
+    path = tmp_path_factory.mktemp("bare") / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    target = dbt_scratch_dir / "target"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(target))
+        patch.setenv("DBT_LOG_PATH", str(dbt_scratch_dir / "logs"))
+        assert build(path) == 0
+    return BareBuild(path, node_types(target / "run_results.json"))

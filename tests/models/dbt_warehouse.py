@@ -7,7 +7,10 @@ computed from.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -111,3 +114,18 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class BareBuild:
+    """A warehouse with no data after `trd build`, and what that build ran."""
+
+    warehouse: Path
+    ran: Counter[str]
+    """How many nodes of each dbt resource type ran (model, test, unit_test, seed...)."""
+
+
+def node_types(run_results: Path) -> Counter[str]:
+    """Nodes per dbt resource type in a run_results.json ('unit_test.trd.<model>.<name>')."""
+    results = json.loads(run_results.read_text())["results"]
+    return Counter(r["unique_id"].split(".")[0] for r in results)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
-from dbt_warehouse import RawWriter, new_warehouse, query
+from dbt_warehouse import BareBuild, RawWriter, new_warehouse, query
 
 from trd.build import build
 from trd.cli import main
@@ -36,28 +36,25 @@ MARTS = (
 )
 
 
-@pytest.fixture(scope="module")
-def built_bare_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB file with nothing in it, built once for the module."""
-    path = tmp_path_factory.mktemp("bare") / "warehouse.duckdb"
-    duckdb.connect(str(path)).close()
-    assert build(path) == 0
-    return path
-
-
-def test_bare_warehouse_gets_raw_tables_and_builds_empty_marts(built_bare_warehouse: Path) -> None:
+def test_bare_warehouse_gets_raw_tables_and_builds_empty_marts(bare_build: BareBuild) -> None:
     raw_tables = query(
-        built_bare_warehouse,
+        bare_build.warehouse,
         "select count(*) from information_schema.tables where table_schema = 'raw'",
     )
     assert raw_tables == [(17,)]  # 11 contract tables, 5 metadata tables, load_audit
     for mart in MARTS:
-        assert query(built_bare_warehouse, f"select count(*) from marts.{mart}") == [(0,)], mart
+        assert query(bare_build.warehouse, f"select count(*) from marts.{mart}") == [(0,)], mart
 
 
-def test_dbt_docs_generate_works_offline(built_bare_warehouse: Path) -> None:
+def test_build_runs_data_tests_but_leaves_unit_tests_to_ci(bare_build: BareBuild) -> None:
+    assert bare_build.ran["unit_test"] == 0
+    assert bare_build.ran["test"] > 400  # every data test (447 in November 2026)
+    assert bare_build.ran["model"] > 50
+
+
+def test_dbt_docs_generate_works_offline(bare_build: BareBuild) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRD_WAREHOUSE", str(built_bare_warehouse))
+        patch.setenv("TRD_WAREHOUSE", str(bare_build.warehouse))
         result = dbtRunner().invoke(
             ["docs", "generate", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
         )
