@@ -1,11 +1,12 @@
 """Raw-table suites, run inside `trd ingest` before a dataset is committed (SPEC 7).
 
-Ingest stages a dataset in its own schema (same layout as `raw`) and calls `run_raw_checks`; any
-result that `blocks` rejects the load, and `CheckResult.message()` tells the user where and what
-to do. `trd check` runs the same suites on `raw`, one dataset at a time (`run_raw_suites`).
+Ingest stages a dataset in its own tables (`raw._load_<id>__<table>`, raw's layout) and calls
+`run_raw_checks`; any result that `blocks` rejects the load, and `CheckResult.message()` tells
+the user where and what to do. `trd check` runs the same suites on `raw`, one dataset at a time
+(`run_raw_suites`).
 
-The dataset's own PARAMCD map is read from `<schema>.dataset_parameters` when ingest staged it
-there; otherwise the range check uses the default map (seed `scale_parameters`).
+The dataset's own PARAMCD map is read from the staged `dataset_parameters` when ingest staged
+it; otherwise the range check uses the default map (seed `scale_parameters`).
 """
 
 from __future__ import annotations
@@ -28,15 +29,18 @@ def run_raw_checks(
     dataset_id: str,
     source: str,
     context: AbstractDataContext | None = None,
+    table_prefix: str = "",
 ) -> list[CheckResult]:
     """Validate the staged tables of one dataset in `schema` (same layout as `raw`).
 
-    `con` is the ingest process's open connection; the staged tables are committed in `schema`
-    and hold only this dataset's rows. Returns every check's result; the caller rejects the load
+    `con` is the ingest process's open connection; the staged tables are committed and hold only
+    this dataset's rows. Returns every check's result; the caller rejects the load
     when any result `blocks`. `context`: the GX context to validate in (default: a new one
-    without Data Docs).
+    without Data Docs). `table_prefix`: the staged tables' names start with it (ingest stages
+    `raw._load_<id>__<table>`).
     """
-    return run_raw_suites(con, context or ephemeral_context(), Scope(schema, dataset_id), source)
+    scope = Scope(schema, dataset_id, table_prefix=table_prefix)
+    return run_raw_suites(con, context or ephemeral_context(), scope, source)
 
 
 def run_raw_suites(
@@ -49,7 +53,7 @@ def run_raw_suites(
     """Run the trial or registry suites on one dataset's tables in `scope`."""
     if source not in ("trial", "registry"):
         raise ValueError(f"unknown source {source!r} (expected trial or registry)")
-    existing = existing_tables(con, scope.schema)
+    existing = existing_tables(con, scope)
     relations = {
         t.name: scope.relation(t.name) if t.name in existing else _empty_relation(t)
         for t in tables_for(source)  # type: ignore[arg-type]

@@ -38,17 +38,28 @@ class Scope:
     """Where the tables of one dataset are.
 
     `partition_column` tells datasets apart in a shared schema (`_dataset_id` in raw,
-    `dataset_id` in marts); None when the schema holds one dataset only (ingest's staging).
-    `row_numbers`: the tables carry `_row_number` and `_source_file` (raw and staging).
+    `dataset_id` in marts); None when the tables hold one dataset only (ingest's staging).
+    `table_prefix`: the tables' names start with it (ingest's staging tables
+    `raw._load_<id>__<table>`). `row_numbers`: the tables carry `_row_number` and
+    `_source_file` (raw and staging).
     """
 
     schema: str
     dataset_id: str
     partition_column: str | None = None
     row_numbers: bool = True
+    table_prefix: str = ""
+
+    @property
+    def label(self) -> str:
+        """Names this scope's GX data source and suites (unique within one GX context)."""
+        return f"{self.schema}:{self.table_prefix}{self.dataset_id}"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}{name}"
 
     def table(self, name: str) -> str:
-        return f'"{self.schema}"."{name}"'
+        return f'"{self.schema}"."{self.table_name(name)}"'
 
     def relation(self, name: str) -> str:
         """SQL for this dataset's rows of table `name`."""
@@ -66,18 +77,21 @@ class TableStats:
     source_file: str | None
 
 
-def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+def existing_tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> set[str]:
+    """The tables the scope has, by their names without the scope's prefix."""
     rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and starts_with(table_name, ?)",
+        [scope.schema, scope.table_prefix],
     ).fetchall()
-    return {r[0] for r in rows}
+    return {r[0].removeprefix(scope.table_prefix) for r in rows}
 
 
 def table_stats(
     con: duckdb.DuckDBPyConnection, scope: Scope, tables: Sequence[str]
 ) -> dict[str, TableStats]:
     """Row count (and source file) of each existing table that has rows for the dataset."""
-    existing = existing_tables(con, scope.schema)
+    existing = existing_tables(con, scope)
     stats = {}
     for name in tables:
         if name not in existing:
@@ -105,7 +119,7 @@ def run_suites(
     lists). `progress` is called after each table with its results.
     """
     stats = table_stats(con, scope, [s.table for s in suites])
-    datasource = add_connection_datasource(context, con, name=f"{scope.schema}:{scope.dataset_id}")
+    datasource = add_connection_datasource(context, con, name=scope.label)
     results: list[CheckResult] = []
     for suite in suites:
         if suite.table not in stats:
@@ -129,7 +143,7 @@ def _run_table(
         # GX 1.x wants the schema in the connection string; ours comes from `creator`
         warnings.simplefilter("ignore", DeprecationWarning)
         asset = datasource.add_table_asset(
-            name=suite.table, table_name=suite.table, schema_name=scope.schema
+            name=suite.table, table_name=scope.table_name(suite.table), schema_name=scope.schema
         )
     if scope.partition_column:
         batch = asset.add_batch_definition(
@@ -141,7 +155,7 @@ def _run_table(
     else:
         batch = asset.add_batch_definition_whole_table("dataset")
         parameters = None
-    validate = _Validator(context, batch, parameters, names, f"{scope.schema}:{scope.dataset_id}")
+    validate = _Validator(context, batch, parameters, names, scope.label)
     columns = [c for c in suite.checks if not isinstance(c.rule, Rows)]
     queries = [c for c in suite.checks if isinstance(c.rule, Rows)]
     # column rules need no counts on clean data; SQL rules count anyway, so keep the count

@@ -8,13 +8,16 @@ The load protocol of docs/architecture.md, step by step:
 1. parse dataset.yml; 2. discover the files; 3. hash them: identical files and dataset.yml as
 the dataset's last load print "unchanged" and write nothing; 4. read each file in batches,
 screening names and text values with the de-identification gate and casting to the contract,
-straight into the staging schema `_load_<load_id>` (each row written once: no TEMP copy); 5. check
-keys and run the raw data-quality gate there; 6. in one transaction replace the dataset's rows,
-settings and audit rows; 7. on failure drop the staging schema and write `rejected` audit rows in
-their own transaction. Staging is not the warehouse: it is dropped before ingest returns, so a
-rejected file's rows never stay. A stale `_load_*` schema left by a killed run is dropped when
-the next ingest starts. Great Expectations (seconds to import) is imported in a background
-thread while the files are read, and only when a dataset is really loaded.
+straight into staging tables `raw._load_<load_id>__<table>` (each row written once: no TEMP
+copy); 5. check keys and run the raw data-quality gate there; 6. in one transaction swap the
+staged tables in: each takes the other datasets' rows of its raw table (usually none) and then
+that table's name, so the dataset's own rows are never copied a second time; settings and audit
+rows are replaced alongside; 7. on failure drop the staging tables and write `rejected` audit
+rows in their own transaction. Staging tables are not the warehouse: they are dropped (or
+renamed into place) before ingest returns, so a rejected file's rows never stay. A stale
+`raw._load_*` table left by a killed run is dropped when the next ingest starts. Great
+Expectations (seconds to import) is imported in a background thread while the files are read,
+and only when a dataset is really loaded.
 """
 
 from __future__ import annotations
@@ -83,11 +86,20 @@ class _Load:
     files: tuple[DataFile, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
-    schema: str | None = None
+    staging: bool = False
+    """Staging tables exist (created, not yet swapped in or dropped)."""
 
     @property
     def label(self) -> str:
         return self.config.dataset_id if self.config else self.folder.name or str(self.folder)
+
+    @property
+    def prefix(self) -> str:
+        """Name prefix of this load's staging tables in `raw`."""
+        return f"{STAGING_PREFIX}{self.load_id}__"
+
+    def staged(self, table: str) -> str:
+        return f"raw.{self.prefix}{table}"
 
     @property
     def seconds(self) -> float:
@@ -145,17 +157,23 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `raw` if needed and drop staging schemas left by a killed load."""
+    """Create `raw` if needed and drop staging tables left by a killed load."""
     con.execute("begin transaction")
     create_raw_schema(con)
     con.execute("commit")
-    stale = con.sql(
-        "select schema_name from information_schema.schemata "
-        f"where catalog_name = current_database() and starts_with(schema_name, '{STAGING_PREFIX}')"
+    for table in _staging_tables(con, STAGING_PREFIX):
+        con.execute(f'drop table raw."{table}"')
+        print(f"trd ingest: dropped raw.{table}, left by an interrupted load", file=sys.stderr)
+
+
+def _staging_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:
+    """Tables of `raw` whose names start with `prefix` (one load's, or every load's)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = "
+        "current_database() and table_schema = 'raw' and starts_with(table_name, ?) order by 1",
+        [prefix],
     ).fetchall()
-    for (schema,) in stale:
-        con.execute(f'drop schema "{schema}" cascade')
-        print(f"trd ingest: dropped {schema}, left by an interrupted load", file=sys.stderr)
+    return [r[0] for r in rows]
 
 
 def _ingest_one(
@@ -216,16 +234,16 @@ def _load(
         return "unchanged"
     gate_import = threading.Thread(target=importlib.import_module, args=(RAW_GATE_MODULE,))
     gate_import.start()  # GIL-bound import overlaps reading, which runs in Polars and DuckDB
-    load.schema = f"{STAGING_PREFIX}{load.load_id}"
     _create_staging(con, load, config)
     for data_file in found.files:
         load.rows[data_file.name] = _stage_file(con, load, config, data_file)
     for data_file in found.files:
+        table = TABLES[data_file.table]
         check_duplicate_keys(
-            con, load.schema, TABLES[data_file.table], dataset=dataset, file=data_file.name
+            con, load.staged(table.name), table, dataset=dataset, file=data_file.name
         )
     gate_import.join()
-    results = _run_raw_gate(con, load.schema, config, gate_run)
+    results = _run_raw_gate(con, load.prefix, config, gate_run)
     _commit(con, load, config)
     if gate_run is not None:
         gate_run.by_dataset[dataset] = results
@@ -276,16 +294,15 @@ def _unchanged(
 
 
 def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
-    """The staging schema: raw's layout for every table of the source (plus key columns that
+    """The staging tables: raw's layout for every table of the source (plus key columns that
     are checked but not loaded) and for the settings tables, which hold dataset.yml already, so
     that the raw gate checks scores with the dataset's own PARAMCD map."""
-    schema = load.schema
-    con.execute(f"create schema {schema}")
+    load.staging = True
     for table in tables_for(config.source):
         columns = ", ".join(f"{c.name} {c.type}" for c in _staging_layout(table))
-        con.execute(f"create table {schema}.{table.name} ({columns})")
+        con.execute(f"create table {load.staged(table.name)} ({columns})")
     for table in SETTINGS_TABLES:
-        con.execute(f"create table {schema}.{table} as from raw.{table} limit 0")
+        con.execute(f"create table {load.staged(table)} as from raw.{table} limit 0")
     _stage_settings(con, load, config)
 
 
@@ -306,7 +323,7 @@ def _stage_file(
         table, opened.columns, source_value_exempt=config.source == "registry", **where
     )
     check_columns(table, opened.columns, **where)
-    target = f"{load.schema}.{table.name}"
+    target = load.staged(table.name)
     batches = _read_ahead(opened.batches())
     return sum(_stage_batch(con, target, table, load, config, opened, b) for b in batches)
 
@@ -367,7 +384,7 @@ def _stage_batch(
 
 def _run_raw_gate(
     con: duckdb.DuckDBPyConnection,
-    schema: str,
+    prefix: str,
     config: DatasetConfig,
     gate_run: RawGateRun | None,
 ) -> list[CheckResult]:
@@ -380,7 +397,7 @@ def _run_raw_gate(
     run_raw_checks = importlib.import_module(RAW_GATE_MODULE).run_raw_checks
     context = gate_run.context() if gate_run is not None else None
     results: list[CheckResult] = run_raw_checks(
-        con, schema, config.dataset_id, config.source, context
+        con, "raw", config.dataset_id, config.source, context, table_prefix=prefix
     )
     blocking = [r for r in results if r.blocks]
     if not blocking:
@@ -396,26 +413,30 @@ def _run_raw_gate(
 
 
 def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
-    """One transaction: replace the dataset's rows, settings and audit; then drop staging."""
+    """One transaction: swap the staged tables in, replace settings and audit rows.
+
+    A staged table takes the other datasets' rows of its raw table, loses the key columns that
+    were only checked, and takes the raw table's name (DuckDB renames only within a schema,
+    hence staging in `raw`): the dataset's rows, often millions, are not copied again.
+    """
     finished = _now()
     dataset = config.dataset_id
+    swapped = tables_for(config.source)
     con.execute("begin transaction")
     try:
         for table in TABLES.values():
-            con.execute(f"delete from raw.{table.name} where _dataset_id = ?", [dataset])
-        for table in tables_for(config.source):
-            columns = ", ".join(c.name for c in table.loaded_columns + AUDIT_COLUMNS)
-            con.execute(
-                f"insert into raw.{table.name} ({columns}) "
-                f"select {columns} from {load.schema}.{table.name}"
-            )
+            if table not in swapped:
+                con.execute(f"delete from raw.{table.name} where _dataset_id = ?", [dataset])
+        for table in swapped:
+            _swap_in(con, load, table, dataset)
         for table in SETTINGS_TABLES:
             con.execute(f"delete from raw.{table} where dataset_id = ?", [dataset])
             replace = " replace (?::timestamp as loaded_at)" if table == "datasets" else ""
             params = [finished] if table == "datasets" else []
             con.execute(
-                f"insert into raw.{table} select *{replace} from {load.schema}.{table}", params
+                f"insert into raw.{table} select *{replace} from {load.staged(table)}", params
             )
+            con.execute(f"drop table {load.staged(table)}")
         _insert_audit(
             con,
             [
@@ -437,7 +458,22 @@ def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) 
     except BaseException:
         con.execute("rollback")
         raise
-    _discard_staging(con, load)
+    load.staging = False
+
+
+def _swap_in(con: duckdb.DuckDBPyConnection, load: _Load, table: Table, dataset: str) -> None:
+    """Replace raw.<table> by its staged table plus the other datasets' rows (in a transaction)."""
+    staged = load.staged(table.name)
+    columns = ", ".join(c.name for c in table.loaded_columns + AUDIT_COLUMNS)
+    con.execute(
+        f"insert into {staged} ({columns}) select {columns} from raw.{table.name} "
+        "where _dataset_id <> ?",
+        [dataset],
+    )
+    con.execute(f"drop table raw.{table.name}")
+    for column in _staging_layout(table)[len(table.loaded_columns) + len(AUDIT_COLUMNS) :]:
+        con.execute(f"alter table {staged} drop column {column.name}")
+    con.execute(f"alter table {staged} rename to {table.name}")
 
 
 def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
@@ -467,7 +503,7 @@ def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
     for table, values in rows.items():
         if values:
             marks = ", ".join("?" * len(values[0]))
-            con.executemany(f"insert into {load.schema}.{table} values ({marks})", values)
+            con.executemany(f"insert into {load.staged(table)} values ({marks})", values)
 
 
 def _insert_audit(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
@@ -520,12 +556,13 @@ def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError)
 
 
 def _discard_staging(con: duckdb.DuckDBPyConnection, load: _Load) -> None:
-    """Drop this load's staging schema (after a commit, or after a rejection)."""
-    if load.schema:
+    """Drop this load's staging tables (after a rejection or an interruption)."""
+    if load.staging:
         with contextlib.suppress(duckdb.Error):  # usually no transaction is open
             con.execute("rollback")
-        con.execute(f"drop schema if exists {load.schema} cascade")
-        load.schema = None
+        for table in _staging_tables(con, load.prefix):
+            con.execute(f'drop table raw."{table}"')
+        load.staging = False
 
 
 def _new_load_id() -> str:

@@ -188,17 +188,20 @@ def check_arms(
 
 
 def check_duplicate_keys(
-    con: duckdb.DuckDBPyConnection, schema: str, table: Table, *, dataset: str, file: str
+    con: duckdb.DuckDBPyConnection, relation: str, table: Table, *, dataset: str, file: str
 ) -> None:
-    """A table's key is unique within the dataset (USUBJID in ADSL, ids in OMOP tables)."""
+    """A table's key is unique within the dataset (USUBJID in ADSL, ids in OMOP tables).
+
+    `relation`: the table's staged rows (ingest's staging table of `table`).
+    """
     if not table.key:
         return
     keys = ", ".join(table.key)
-    if len(table.key) == 1 and _all_distinct(con, f"{schema}.{table.name}", keys):
+    if len(table.key) == 1 and _all_distinct(con, relation, keys):
         return
     not_null = " and ".join(f"{k} is not null" for k in table.key)
     counted = (
-        f"select {keys}, count(*) as n from {schema}.{table.name} where {not_null} "
+        f"select {keys}, count(*) as n from {relation} where {not_null} "
         "group by all having count(*) > 1"
     )
     [(n_keys, n_rows)] = con.sql(
@@ -208,7 +211,7 @@ def check_duplicate_keys(
         return
     first = con.sql(
         f"select {keys}, list(_row_number order by _row_number) as rows "
-        f"from {schema}.{table.name} join ({counted}) using ({keys}) "
+        f"from {relation} join ({counted}) using ({keys}) "
         f"group by all order by rows[1] limit {ROWS_SHOWN}"
     ).fetchall()
     key_text = ", ".join(

@@ -48,7 +48,7 @@ def _big_registry(folder: Path) -> Path:
 
 
 def _without_staging(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
-    return {name: rows for name, rows in tables.items() if not name.startswith("_load_")}
+    return {name: rows for name, rows in tables.items() if not name.startswith("raw._load_")}
 
 
 def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds(
@@ -78,13 +78,13 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds
     process.wait()
     assert process.returncode == -signal.SIGKILL, "".join(seen)
 
-    # then the warehouse holds what it held before (at most a stale staging schema is left)
+    # then the warehouse holds what it held before (at most stale staging tables are left)
     after = snapshot(warehouse)
     assert _without_staging(after) == before
-    assert any(name.startswith("_load_") for name in after), "killed while staging"
+    assert any(name.startswith("raw._load_") for name in after), "killed while staging"
     assert query(warehouse, "from raw.load_audit order by all") == audit_before
 
-    # and the next ingest drops the stale schema and loads a new version of the dataset
+    # and the next ingest drops the stale tables and loads a new version of the dataset
     smaller = registry_dataset()
     smaller.tables["person"][0]["year_of_birth"] = 1969
     run = run_ingest(warehouse, smaller.write(tmp_path / "small"))
@@ -93,7 +93,7 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds
     assert "TEST-REG: loaded 22 rows from 8 files" in run.out
     assert query(
         warehouse,
-        "select count(*) from information_schema.schemata where starts_with(schema_name, '_load_')",
+        "select count(*) from information_schema.tables where starts_with(table_name, '_load_')",
     ) == [(0,)]
     assert query(
         warehouse, "select min(year_of_birth) from raw.person where _dataset_id = 'TEST-REG'"

@@ -1,5 +1,5 @@
 """The load protocol (SPEC 4, docs/architecture.md): idempotent reloads, atomic replacement,
-one atomic unit per folder, audit rows, stale staging schemas, and the single-writer lock."""
+one atomic unit per folder, audit rows, stale staging tables, and the single-writer lock."""
 
 from __future__ import annotations
 
@@ -94,6 +94,37 @@ def test_a_changed_file_replaces_the_dataset_and_leaves_the_other_untouched(
         ("adqs.csv", 12, "loaded", _sha256(folder / "adqs.csv")),
         ("adsl.csv", 4, "loaded", _sha256(folder / "adsl.csv")),
     ]
+
+
+def test_reloading_a_dataset_keeps_the_rows_of_another_dataset_in_the_same_tables(
+    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
+) -> None:
+    # given a second trial in the same raw tables as TEST-TRIAL
+    other = trial_dataset("OTHER-TRIAL")
+    assert run_ingest(warehouse, other.write(tmp_path / "other")).code == 0
+    other_before = query(warehouse, "from raw.adqs where _dataset_id = 'OTHER-TRIAL' order by all")
+    # when a new version of TEST-TRIAL (one subject fewer) is loaded
+    dataset = trial_dataset()
+    dataset.tables["adsl"] = dataset.tables["adsl"][:5]
+    kept = {s["USUBJID"] for s in dataset.tables["adsl"]}
+    dataset.tables["adqs"] = [r for r in dataset.tables["adqs"] if r["USUBJID"] in kept]
+    run = run_ingest(warehouse, dataset.write(tmp_path / "trial"))
+    # then OTHER-TRIAL's rows are all still there, unchanged, beside the new TEST-TRIAL rows
+    assert run.code == 0, run.err
+    assert (
+        query(warehouse, "from raw.adqs where _dataset_id = 'OTHER-TRIAL' order by all")
+        == other_before
+    )
+    assert query(
+        warehouse, "select _dataset_id, count(*) from raw.adsl group by all order by all"
+    ) == [("OTHER-TRIAL", 6), ("TEST-TRIAL", 5)]
+    # and the raw tables keep the contract layout (the checked-only key columns are not kept)
+    columns = query(
+        warehouse,
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'adsl' order by ordinal_position",
+    )
+    assert columns[-4:] == [("_dataset_id",), ("_load_id",), ("_source_file",), ("_row_number",)]
 
 
 def test_a_changed_dataset_yml_alone_replaces_the_settings(
@@ -203,24 +234,24 @@ def test_two_folders_with_one_dataset_id_in_one_command_is_a_usage_error(
     assert f"dataset_id TRIAL-D is also the id of {first}" in run.err
 
 
-def test_stale_staging_schema_of_a_killed_load_is_dropped_first(
+def test_stale_staging_tables_of_a_killed_load_are_dropped_first(
     warehouse: Path, baseline_dir: Path, run_ingest: Callable[..., Any]
 ) -> None:
-    # given a staging schema left behind by a load that was killed
+    # given staging tables left behind by a load that was killed
     con = duckdb.connect(str(warehouse))
-    con.execute("create schema _load_20200101000000_dead00")
-    con.execute("create table _load_20200101000000_dead00.adsl (usubjid varchar)")
+    con.execute("create table raw._load_20200101000000_dead00__adsl (usubjid varchar)")
+    con.execute("create table raw._load_20200101000000_dead00__adqs (usubjid varchar)")
     con.close()
 
     # when the next ingest starts (even one with nothing to load)
     run = run_ingest(warehouse, baseline_dir / "trial")
 
-    # then the stale schema is gone and the user was told
+    # then the stale tables are gone and the user was told
     assert run.code == 0
-    assert "dropped _load_20200101000000_dead00, left by an interrupted load" in run.err
+    assert "dropped raw._load_20200101000000_dead00__adsl, left by an interrupted load" in run.err
     assert query(
         warehouse,
-        "select count(*) from information_schema.schemata where starts_with(schema_name, '_load_')",
+        "select count(*) from information_schema.tables where starts_with(table_name, '_load_')",
     ) == [(0,)]
 
 
