@@ -84,76 +84,51 @@ grid as (
     cross join timepoints
 ),
 
-records_at_timepoint as (
+-- Both values of a grid row come from one join and one aggregate. The join keeps every record a
+-- grid row may use (up to the window's end for LOCF, or mapped to the timepoint by AVISIT); each
+-- value is an arg_min / arg_max over its tie-break order written as a struct (compared field by
+-- field), filtered to the records its rule allows. record_id is unique within an episode and
+-- scale (tested on int_assessments__unioned), so each choice is unique. Why not row_number():
+-- ranking the joined rows (8 M at 1 M registry persons) needs a sort; a hash aggregate does not.
+chosen_records as (
     select
         grid.episode_key,
         grid.scale,
         grid.timepoint,
-        assessments.value,
-        assessments.study_day,
-        row_number() over (
-            partition by grid.episode_key, grid.scale, grid.timepoint
-            order by
-                case when assessments.is_anl01 then 0 else 1 end,
-                abs(assessments.study_day - grid.target_day),
-                assessments.study_day,
-                assessments.record_id
-        ) as record_rank
+        arg_min(
+            struct_pack(value := assessments.value, study_day := assessments.study_day),
+            struct_pack(
+                not_anl01 := case when assessments.is_anl01 then 0 else 1 end,
+                distance := abs(assessments.study_day - grid.target_day),
+                study_day := assessments.study_day,
+                record_id := assessments.record_id
+            )
+        ) filter (
+            where
+                (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
+                or (
+                    not grid.uses_visit_map
+                    and assessments.study_day between grid.window_start and grid.window_end
+                )
+        ) as observed,
+        arg_max(
+            struct_pack(value := assessments.value, study_day := assessments.study_day),
+            struct_pack(
+                study_day := assessments.study_day,
+                anl01 := case when assessments.is_anl01 then 1 else 0 end,
+                record_id := assessments.record_id
+            )
+        ) filter (where assessments.study_day <= grid.window_end) as last_value
     from grid
     inner join relevant_assessments as assessments
         on
             grid.episode_key = assessments.episode_key
             and grid.scale = assessments.scale
-    where
-        (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
-        or (
-            not grid.uses_visit_map
-            and assessments.study_day between grid.window_start and grid.window_end
-        )
-),
-
-observed as (
-    select
-        episode_key,
-        scale,
-        timepoint,
-        value,
-        study_day
-    from records_at_timepoint
-    where record_rank = 1
-),
-
-records_up_to_window_end as (
-    select
-        grid.episode_key,
-        grid.scale,
-        grid.timepoint,
-        assessments.value,
-        assessments.study_day,
-        row_number() over (
-            partition by grid.episode_key, grid.scale, grid.timepoint
-            order by
-                assessments.study_day desc,
-                case when assessments.is_anl01 then 0 else 1 end,
-                assessments.record_id desc
-        ) as record_rank
-    from grid
-    inner join relevant_assessments as assessments
-        on
-            grid.episode_key = assessments.episode_key
-            and grid.scale = assessments.scale
-    where assessments.study_day <= grid.window_end
-),
-
-last_value as (
-    select
-        episode_key,
-        scale,
-        timepoint,
-        value,
-        study_day
-    from records_up_to_window_end
-    where record_rank = 1
+            and (
+                assessments.study_day <= grid.window_end
+                or (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
+            )
+    group by grid.episode_key, grid.scale, grid.timepoint
 ),
 
 with_values as (
@@ -171,21 +146,17 @@ with_values as (
         grid.timepoint,
         grid.timepoint_order,
         grid.target_day,
-        observed.value,
-        observed.study_day as value_study_day,
-        coalesce(observed.value, last_value.value) as locf_value,
-        coalesce(observed.study_day, last_value.study_day) as locf_study_day
+        chosen_records.observed.value as value,
+        chosen_records.observed.study_day as value_study_day,
+        coalesce(chosen_records.observed.value, chosen_records.last_value.value) as locf_value,
+        coalesce(chosen_records.observed.study_day, chosen_records.last_value.study_day)
+            as locf_study_day
     from grid
-    left join observed
+    left join chosen_records
         on
-            grid.episode_key = observed.episode_key
-            and grid.scale = observed.scale
-            and grid.timepoint = observed.timepoint
-    left join last_value
-        on
-            grid.episode_key = last_value.episode_key
-            and grid.scale = last_value.scale
-            and grid.timepoint = last_value.timepoint
+            grid.episode_key = chosen_records.episode_key
+            and grid.scale = chosen_records.scale
+            and grid.timepoint = chosen_records.timepoint
 ),
 
 reported_timepoints as (
