@@ -120,3 +120,27 @@ def test_failed_dbt_test_names_the_test_and_exits_1(
     assert "trd build: dbt build failed" in err
     assert "relationships_stg_meta__dataset_arms_treatment_class" in err
     assert "Fix:" in err
+
+
+def test_arm_repeated_after_trimming_fails_the_grain_test_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    RawWriter(con).dataset("DUP", "trial")
+    for arm, treatment_class in (("Arm A", "ketamine"), (" Arm A ", "ketamine"), ("B", "placebo")):
+        con.execute(
+            "insert into raw.dataset_arms values ('DUP', ?, ?, null)", [arm, treatment_class]
+        )
+    con.close()
+
+    code = main(
+        ["--warehouse", str(path), "build", "--select", "treatment_classes stg_meta__dataset_arms"]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "1 model(s) or test(s) failed" in err
+    assert (
+        "unique_combination_of_columns_stg_meta__dataset_arms_dataset_id__arm: Got 1 result" in err
+    )
