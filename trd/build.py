@@ -2,9 +2,10 @@
 -> reporting, with every dbt data test, but not the dbt unit tests.
 
 Unit tests prove the SQL logic on fixed fixtures, not the loaded data, so their result cannot
-change from one production build to the next: they run in CI (`make test`,
-tests/models/test_unit_tests.py) and in a plain `dbt build` in the repo, and `trd build` skips
-them (`--exclude-resource-type unit_test`; 51 unit tests, about 12-15 s of a 1M-person build).
+change from one production build to the next: they run in CI (`make test`, in
+tests/models/test_dbt_unit_tests.py) and in a plain `dbt build` in the repo, and `trd build`
+skips them (`--exclude-resource-type unit_test`: 54 unit tests, 10-16 s of dbt node time in a
+1M-person build).
 
 In: a warehouse file written by `trd ingest` (or an empty one). Out: the dbt schemas rebuilt, or
 a `BuildFailed` naming the models and tests that failed. dbt runs in this process (dbtRunner),
