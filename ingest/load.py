@@ -86,8 +86,6 @@ class _Load:
     files: tuple[DataFile, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
-    staging: bool = False
-    """Staging tables exist (created, not yet swapped in or dropped)."""
 
     @property
     def label(self) -> str:
@@ -297,7 +295,6 @@ def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
     """The staging tables: raw's layout for every table of the source (plus key columns that
     are checked but not loaded) and for the settings tables, which hold dataset.yml already, so
     that the raw gate checks scores with the dataset's own PARAMCD map."""
-    load.staging = True
     for table in tables_for(config.source):
         columns = ", ".join(f"{c.name} {c.type}" for c in _staging_layout(table))
         con.execute(f"create table {load.staged(table.name)} ({columns})")
@@ -458,7 +455,6 @@ def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) 
     except BaseException:
         con.execute("rollback")
         raise
-    load.staging = False
 
 
 def _swap_in(con: duckdb.DuckDBPyConnection, load: _Load, table: Table, dataset: str) -> None:
@@ -556,13 +552,11 @@ def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError)
 
 
 def _discard_staging(con: duckdb.DuckDBPyConnection, load: _Load) -> None:
-    """Drop this load's staging tables (after a rejection or an interruption)."""
-    if load.staging:
-        with contextlib.suppress(duckdb.Error):  # usually no transaction is open
-            con.execute("rollback")
-        for table in _staging_tables(con, load.prefix):
-            con.execute(f'drop table raw."{table}"')
-        load.staging = False
+    """Drop this load's staging tables, if any (after a rejection or an interruption)."""
+    with contextlib.suppress(duckdb.Error):  # usually no transaction is open
+        con.execute("rollback")
+    for table in _staging_tables(con, load.prefix):
+        con.execute(f'drop table raw."{table}"')
 
 
 def _new_load_id() -> str:
