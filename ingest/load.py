@@ -72,6 +72,8 @@ SETTINGS_TABLES = (
     "dataset_remission",
 )
 Status = Literal["loaded", "unchanged"]
+PHASES_LABEL = "time spent:"
+"""Starts the line under a load's summary with the seconds of each step (benchmarks read it)."""
 
 
 @dataclass
@@ -86,6 +88,17 @@ class _Load:
     files: tuple[DataFile, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per step of the load protocol, printed after the summary (what a slow load
+    spent its time on)."""
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
 
     @property
     def label(self) -> str:
@@ -204,6 +217,7 @@ def _ingest_one(
             f"{load.label}: loaded {rows:,} rows from {n_files} files in {load.seconds:.1f} s "
             f"(load {load.load_id})"
         )
+        print(f"  {PHASES_LABEL} " + "; ".join(f"{k} {v:.1f} s" for k, v in load.phases.items()))
     return 0
 
 
@@ -227,22 +241,28 @@ def _load(
     load.files = found.files
     _print_notices(dataset, config.source, found)
     check_required_files(config.source, (f.table for f in found.files), found.unsupported, dataset)
-    load.hashes = _hash_files(found.files)
+    with load.phase("hashing"):
+        load.hashes = _hash_files(found.files)
     if _unchanged(con, config, load.hashes):
         return "unchanged"
     gate_import = threading.Thread(target=importlib.import_module, args=(RAW_GATE_MODULE,))
     gate_import.start()  # GIL-bound import overlaps reading, which runs in Polars and DuckDB
-    _create_staging(con, load, config)
-    for data_file in found.files:
-        load.rows[data_file.name] = _stage_file(con, load, config, data_file)
-    for data_file in found.files:
-        table = TABLES[data_file.table]
-        check_duplicate_keys(
-            con, load.staged(table.name), table, dataset=dataset, file=data_file.name
-        )
-    gate_import.join()
-    results = _run_raw_gate(con, load.prefix, config, gate_run)
-    _commit(con, load, config)
+    with load.phase("staging (read, screen, cast, insert)"):
+        _create_staging(con, load, config)
+        for data_file in found.files:
+            load.rows[data_file.name] = _stage_file(con, load, config, data_file)
+    with load.phase("duplicate keys"):
+        for data_file in found.files:
+            table = TABLES[data_file.table]
+            check_duplicate_keys(
+                con, load.staged(table.name), table, dataset=dataset, file=data_file.name
+            )
+    with load.phase("waiting for the GX import"):
+        gate_import.join()
+    with load.phase("raw data-quality gate"):
+        results = _run_raw_gate(con, load.prefix, config, gate_run)
+    with load.phase("commit"):
+        _commit(con, load, config)
     if gate_run is not None:
         gate_run.by_dataset[dataset] = results
     return "loaded"

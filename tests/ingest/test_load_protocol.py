@@ -4,6 +4,7 @@ one atomic unit per folder, audit rows, stale staging tables, and the single-wri
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -67,6 +68,7 @@ def test_a_changed_file_replaces_the_dataset_and_leaves_the_other_untouched(
     # then the old rows are gone and the new ones carry one new load id
     assert run.code == 0, run.err
     assert "TEST-TRIAL: loaded 16 rows from 2 files in" in run.out
+    _assert_time_spent_per_step(run.out, "TEST-TRIAL")
     counts = query(
         warehouse,
         "select (select count(*) from raw.adsl where _dataset_id = 'TEST-TRIAL'), "
@@ -314,3 +316,20 @@ def test_cli_exit_codes_are_1_for_rejected_data_and_2_for_a_bad_dataset_yml(
     err = capsys.readouterr().err
     assert (code_rejected, code_config) == (1, 2)
     assert "primary_analysis 'itt' is not allowed (allowed: oc, nri, locf)" in err
+
+
+def _assert_time_spent_per_step(out: str, dataset: str) -> None:
+    """Under a load's summary, one line gives the seconds of each step, in protocol order,
+    adding up to no more than the load's total."""
+    summary = re.search(rf"^{dataset}: loaded .* in ([\d.]+) s .*\n  time spent: (.*)$", out, re.M)
+    assert summary, out
+    steps = dict(re.fullmatch(r"(.+) ([\d.]+) s", p).groups() for p in summary[2].split("; "))
+    assert list(steps) == [
+        "hashing",
+        "staging (read, screen, cast, insert)",
+        "duplicate keys",
+        "waiting for the GX import",
+        "raw data-quality gate",
+        "commit",
+    ]
+    assert sum(float(s) for s in steps.values()) <= float(summary[1]) + 0.1
