@@ -15,6 +15,7 @@ of all five datasets into a fresh warehouse (the end-to-end target). Results go 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -24,12 +25,13 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from ingest.load import PHASES_LABEL
 from trd.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -56,6 +58,8 @@ class Timing:
     cpu_s: float
     peak_rss_mb: float
     exit_code: int
+    steps: dict[str, float] = field(default_factory=dict)
+    """Seconds of the process's parts as it reported them (see `parse_steps`)."""
 
 
 def timed(stage: str, command: list[str], log: Path) -> Timing:
@@ -71,6 +75,7 @@ def timed(stage: str, command: list[str], log: Path) -> Timing:
             check=False,
         )
     timing = parse_time_report(stage, report.read_text(), done.returncode)
+    timing = dataclasses.replace(timing, steps=parse_steps(log.read_text()))
     print(
         f"  {stage:<24} {timing.wall_s:7.1f} s wall {timing.cpu_s:7.1f} s CPU "
         f"{timing.peak_rss_mb:7.0f} MB  exit {timing.exit_code}",
@@ -79,6 +84,21 @@ def timed(stage: str, command: list[str], log: Path) -> Timing:
     if done.returncode != 0:
         raise SystemExit(f"{stage} failed (exit {done.returncode}); see {log}")
     return timing
+
+
+def parse_steps(log: str) -> dict[str, float]:
+    """The seconds a process reported for its parts: `trd ingest`'s `time spent:` lines
+    (summed over its datasets) or the "seconds" of a baseline's JSON line; else nothing."""
+    steps: dict[str, float] = {}
+    for line in log.splitlines():
+        line = line.strip()
+        if line.startswith(PHASES_LABEL):
+            for part in line.removeprefix(PHASES_LABEL).split(";"):
+                name, seconds = part.strip().rsplit(" ", 2)[:2]
+                steps[name] = round(steps.get(name, 0.0) + float(seconds), 2)
+        elif line.startswith("{") and '"seconds"' in line:
+            steps = json.loads(line)["seconds"]
+    return steps
 
 
 def parse_time_report(stage: str, text: str, exit_code: int) -> Timing:
@@ -188,6 +208,7 @@ def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, o
         "timings": {stage: [asdict(x) for x in runs] for stage, runs in t.items()},
         "ratios": _ratios(t),
         "cpu_ratios": _cpu_ratios(t),
+        "part_ratios": _part_ratios(t),
         "cross_check_d28_oc": cross_check,
         "registry_model_rows": sizes,
     }
@@ -216,6 +237,25 @@ PAIRS = {
 
 def _ratios(t: dict[str, list[Timing]]) -> dict[str, float]:
     return {name: round(_best(t, a) / _best(t, b), 2) for name, (a, b) in PAIRS.items()}
+
+
+STAGING = "staging (read, screen, cast, insert)"
+PART_PAIRS = {
+    "ingest's staging step / read_csv (a)": (("ingest", STAGING), ("read_csv (a)", None)),
+    "GX registry raw suites' checks / hand checks' query": (
+        ("GX registry raw suites", "checks"),
+        ("hand checks (b)", "checks"),
+    ),
+}
+"""Parts of processes (a step's in-process seconds; None: the whole process's wall time),
+without the fixed costs around them: what the work itself costs against the baseline's."""
+
+
+def _part_ratios(t: dict[str, list[Timing]]) -> dict[str, float]:
+    def seconds(stage: str, step: str | None) -> float:
+        return min(x.steps[step] if step else x.wall_s for x in t[stage])
+
+    return {name: round(seconds(*a) / seconds(*b), 2) for name, (a, b) in PART_PAIRS.items()}
 
 
 def _cpu_ratios(t: dict[str, list[Timing]]) -> dict[str, float]:
@@ -309,6 +349,7 @@ def markdown(result: dict[str, object]) -> str:
             cells.append(f"{r:.2f}{verdict} ({cpu})")
         goal = "no target" if target is None else f"<= {target}"
         lines.append(f"| {name} ({goal}) | " + " | ".join(cells) + " |")
+    lines += _parts_markdown(sizes)
     e2e = result["end_to_end_target"]
     lines += [
         "",
@@ -323,6 +364,30 @@ def markdown(result: dict[str, object]) -> str:
         + " |",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _parts_markdown(sizes: list[dict[str, object]]) -> list[str]:
+    """What the processes reported about their parts: the registry ingest's steps, the GX
+    suites' import and checks, and the ratios of the parts that do the baselines' work.
+    (Results of runs before the harness recorded parts have none.)"""
+    if any("part_ratios" not in s for s in sizes):
+        return []
+    lines = [
+        "",
+        "| in-process seconds (fastest repeat) | "
+        + " | ".join(f"{s['persons']:,}" for s in sizes)
+        + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for stage in ("ingest", "GX registry raw suites", "hand checks (b)"):
+        best = [min(s["timings"][stage], key=lambda x: x["wall_s"]) for s in sizes]
+        for step in best[-1]["steps"]:
+            cells = " | ".join(f"{b['steps'].get(step, 0):.1f}" for b in best)
+            lines.append(f"| {stage}: {step} | {cells} |")
+    for name in PART_PAIRS:
+        cells = " | ".join(f"{s['part_ratios'][name]:.2f}" for s in sizes)
+        lines.append(f"| ratio: {name} (no target) | {cells} |")
+    return lines
 
 
 def plot(result: dict[str, object], path: Path) -> None:

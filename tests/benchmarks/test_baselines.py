@@ -10,7 +10,7 @@ import duckdb
 
 from benchmarks.baselines import checks, gx_checks, mart, read_csv
 from benchmarks.bench_checks import SAME_COUNTS
-from benchmarks.run import compare_marts, timed
+from benchmarks.run import PART_PAIRS, PYTHON, STAGING, TRD, _part_ratios, compare_marts, timed
 
 
 def test_timing_reports_wall_cpu_and_peak_memory_of_the_whole_process(tmp_path: Path) -> None:
@@ -96,3 +96,34 @@ def test_gx_raw_suites_count_what_the_hand_written_checks_count(registry_warehou
     same = {check_id: (gx[check_id], hand[column]) for check_id, column in SAME_COUNTS.items()}
     assert all(a == b for a, b in same.values()), same
     assert any(a > 0 for a, _ in same.values())
+
+
+def test_the_harness_splits_processes_into_the_parts_they_report(
+    registry_warehouse: Path, tmp_path: Path
+) -> None:
+    # given the demo registry's files and its built warehouse
+    folder = registry_warehouse.parent / "data" / "REGISTRY-OMOP"
+    baseline = [PYTHON, "-m", "benchmarks.baselines"]
+    commands = {
+        "ingest": [TRD, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", str(folder)],
+        "read_csv (a)": [*baseline, "read-csv", str(folder), str(tmp_path / "native.duckdb")],
+        "GX registry raw suites": [*baseline, "gx-checks", str(registry_warehouse)],
+        "hand checks (b)": [*baseline, "checks", str(registry_warehouse)],
+    }
+    # when each runs as a timed process, as the harness runs it
+    t = {
+        stage: [timed(stage, cmd, tmp_path / f"{i}.log")]
+        for i, (stage, cmd) in enumerate(commands.items())
+    }
+    # then ingest and the GX checks report their parts, which fit in their wall time
+    ingest, gx = t["ingest"][0], t["GX registry raw suites"][0]
+    assert list(ingest.steps)[:2] == ["hashing", STAGING]
+    assert ingest.steps[STAGING] > 0 and sum(ingest.steps.values()) < ingest.wall_s
+    assert set(gx.steps) == {"imports", "checks"} and sum(gx.steps.values()) < gx.wall_s
+    assert t["hand checks (b)"][0].steps["checks"] > 0
+    # and the ratios of the parts that do the baselines' work come from them
+    ratios = _part_ratios(t)
+    assert set(ratios) == set(PART_PAIRS) and all(r > 0 for r in ratios.values())
+    assert ratios["GX registry raw suites' checks / hand checks' query"] == round(
+        gx.steps["checks"] / t["hand checks (b)"][0].steps["checks"], 2
+    )
