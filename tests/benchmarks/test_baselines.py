@@ -10,6 +10,7 @@ import duckdb
 
 from benchmarks.baselines import checks, gx_checks, mart, read_csv
 from benchmarks.bench_checks import SAME_COUNTS
+from benchmarks.ingest_parts import Clock, stage_parts
 from benchmarks.run import PART_PAIRS, PYTHON, STAGING, TRD, _part_ratios, compare_marts, timed
 
 
@@ -127,3 +128,19 @@ def test_the_harness_splits_processes_into_the_parts_they_report(
     assert ratios["GX registry raw suites' checks / hand checks' query"] == round(
         gx.steps["checks"] / t["hand checks (b)"][0].steps["checks"], 2
     )
+
+
+def test_ingest_parts_stage_every_row_as_ingest_does(registry_warehouse: Path) -> None:
+    # given the demo registry's drug exposures, as ingest loaded them
+    path = registry_warehouse.parent / "data" / "REGISTRY-OMOP" / "drug_exposure.csv"
+    con = duckdb.connect(str(registry_warehouse), read_only=True)
+    loaded = con.sql("from raw.drug_exposure order by drug_exposure_id").pl()
+    con.close()
+    # when the parts benchmark stages the file with ingest's screen and cast, timing each step
+    clock, scratch = Clock(), duckdb.connect()
+    rows = stage_parts(path, "drug_exposure", scratch, clock)
+    # then it staged the same rows and values, and timed every step
+    staged = scratch.sql("from staged order by drug_exposure_id").pl()
+    assert rows == loaded.height == staged.height
+    assert staged.equals(loaded.select(staged.columns))
+    assert set(clock.parts) == {"wait for the reader", "screen", "cast", "to Arrow", "insert"}
