@@ -54,7 +54,7 @@ from ingest.validate import (
     check_duplicate_keys,
     check_not_null,
     check_required_files,
-    staged_columns,
+    unloaded_keys,
 )
 from trd.errors import ConfigError, TrdError, WarehouseBusy
 
@@ -325,8 +325,7 @@ def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
 
 def _staging_layout(table: Table) -> tuple[Column, ...]:
     """raw's columns (contract, then audit), then key columns checked but not loaded."""
-    extra_keys = staged_columns(table)[len(table.loaded_columns) :]
-    return table.loaded_columns + AUDIT_COLUMNS + extra_keys
+    return table.loaded_columns + AUDIT_COLUMNS + unloaded_keys(table)
 
 
 def _stage_file(
@@ -386,7 +385,7 @@ def _stage_batch(
         )
     )
     loaded = ", ".join(c.name for c in table.loaded_columns)
-    extra = "".join(f", {c.name}" for c in staged_columns(table)[len(table.loaded_columns) :])
+    extra = "".join(f", {c.name}" for c in unloaded_keys(table))
     con.register(BATCH_VIEW, numbered.to_arrow())
     try:
         con.execute(
@@ -487,7 +486,7 @@ def _swap_in(con: duckdb.DuckDBPyConnection, load: _Load, table: Table, dataset:
         [dataset],
     )
     con.execute(f"drop table raw.{table.name}")
-    for column in _staging_layout(table)[len(table.loaded_columns) + len(AUDIT_COLUMNS) :]:
+    for column in unloaded_keys(table):
         con.execute(f"alter table {staged} drop column {column.name}")
     con.execute(f"alter table {staged} rename to {table.name}")
 

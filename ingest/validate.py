@@ -58,8 +58,12 @@ FAILED = "\x00failed"
 
 def staged_columns(table: Table) -> tuple[Column, ...]:
     """Loaded columns, then key columns that are checked but not loaded into raw."""
-    unloaded_keys = tuple(c for c in table.columns if not c.load and c.name in table.key)
-    return table.loaded_columns + unloaded_keys
+    return table.loaded_columns + unloaded_keys(table)
+
+
+def unloaded_keys(table: Table) -> tuple[Column, ...]:
+    """Key columns that are staged for the duplicate-key check but not loaded into raw."""
+    return tuple(c for c in table.columns if not c.load and c.name in table.key)
 
 
 def check_required_files(
