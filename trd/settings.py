@@ -28,5 +28,6 @@ def data_docs_dir(warehouse: Path, override: Path | None = None) -> Path:
     return Path(chosen) if chosen else warehouse.resolve().parent / "gx" / "data_docs"
 
 
-SHARED_DATA = Path(os.environ.get("TRD_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
-"""Real public sample files (OMOP Synthea export, CDISC pilot) that tests load; read-only."""
+SAMPLE_DATA = REPO_ROOT / "tests" / "data"
+"""Real public sample files (OMOP Synthea export, CDISC pilot, rbmi) that tests load; read-only.
+Their origin, version and licence: tests/data/README.md."""

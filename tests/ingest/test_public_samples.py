@@ -1,37 +1,28 @@
 """Real public files load as published (SPEC 3): an unmodified OMOP CDM v5.4 export (Synthea,
 upper-case names, vocabulary tables, 31 files of tables outside the contract) and the CDISC pilot
-study's ADaM files as SAS transport and Parquet. The shared data folder is read-only: every
+study's ADaM files as SAS transport and Parquet. The sample files (tests/data) are read-only: every
 file is copied to tmp first."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from ingest_fixtures import query
+from sample_data import CDISC_PILOT as PILOT
+from sample_data import extract_synthea
 
 from ingest.load import ingest_datasets
-from trd.settings import SHARED_DATA
 
-DATA = SHARED_DATA
-SYNTHEA_ZIP = DATA / "omop-synthea27nj" / "Synthea27Nj_5.4.zip"
-PILOT = DATA / "cdisc-pilot01"
 PILOT_ARMS = {
     "Placebo": {"treatment_class": "placebo"},
     "Xanomeline Low Dose": {"treatment_class": "other", "treatment": "xanomeline_low"},
     "Xanomeline High Dose": {"treatment_class": "other", "treatment": "xanomeline_high"},
 }
-# CI always has ../shared beside the clone: there the tests run and a missing file fails them.
-pytestmark = pytest.mark.skipif(
-    not DATA.exists() and not os.environ.get("CI"),
-    reason=f"public sample data not found at {DATA} (set TRD_SHARED_DATA)",
-)
 
 
 def _dataset_yml(folder: Path, **config: object) -> None:
@@ -42,9 +33,7 @@ def _dataset_yml(folder: Path, **config: object) -> None:
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse with the three public datasets, ingested in one command."""
     root = tmp_path_factory.mktemp("public")
-    synthea = root / "synthea"
-    with zipfile.ZipFile(SYNTHEA_ZIP) as archive:
-        archive.extractall(synthea)
+    synthea = extract_synthea(root / "synthea")
     _dataset_yml(synthea, dataset_id="SYNTHEA27NJ", source="registry")
 
     cibic = root / "pilot-cibic"

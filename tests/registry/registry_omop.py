@@ -18,9 +18,8 @@ from dbt.cli.main import dbtRunner
 
 from ingest.contracts import TABLES
 from ingest.schema import create_raw_schema
-from trd.settings import REPO_ROOT, SHARED_DATA
+from trd.settings import REPO_ROOT
 
-SYNTHEA_ZIP = SHARED_DATA / "omop-synthea27nj" / "Synthea27Nj_5.4.zip"
 REGISTRY_MODELS = "+int_registry__attrition +int_registry__baselines"
 """Everything the registry derivation needs (seeds, staging, intermediate), nothing downstream."""
 

@@ -1,6 +1,6 @@
-"""A real, unmodified OMOP CDM 5.4 export (OHDSI Synthea27Nj, shared/data) through the registry
+"""A real, unmodified OMOP CDM 5.4 export (OHDSI Synthea27Nj, tests/data) through the registry
 models: it has PHQ-2/PHQ-9 rows with empty values and no MDD diagnosis or antidepressant, so a
-correct pipeline builds without error and finds no TRD episode (shared/data/README.md).
+correct pipeline builds without error and finds no TRD episode (tests/data/README.md).
 
 The folder goes through the real ingest stage (`ingest.load.ingest_datasets`, with a two-line
 dataset.yml) and the whole dbt project is built (not only the registry models), so the registry
