@@ -40,7 +40,8 @@ def load_raw(
     """Write `dataset` into `raw` as a loaded dataset (what `trd check` reads)."""
     create_raw_schema(con)
     con.execute(
-        "insert into raw.datasets values (?, ?, null, null, 'nri', null, 'sha', 'L1', now())",
+        "insert into raw.datasets values "
+        "(?, ?, null, null, 'nri', null, 'sha', 'L1', now(), null, null)",
         [dataset_id, source],
     )
     for name, rows in dataset.items():
