@@ -33,7 +33,11 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from trd.errors import ConfigError, DataRejected, TrdError
-from trd.settings import SMALL_CELL_THRESHOLD
+from trd.settings import (
+    SMALL_CELL_THRESHOLD,
+    SUPPRESSION_ENV,
+    force_cms_suppression,
+)
 
 REPORTS_DIR = Path(__file__).resolve().parent
 PAGES = ("index", "data-quality", "methods")
@@ -134,6 +138,10 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
     )
 
 
+SUPPRESSION_OVERRIDES = ("cms",)
+"""What `trd report --suppression` may force on every dataset: only more suppression (SPEC 8)."""
+
+
 def _threshold(con: duckdb.DuckDBPyConnection) -> int:
     """The threshold the reporting views were built with (dbt --vars may have changed it)."""
     if _has_table(con, "reporting", "suppression_policy"):
@@ -222,8 +230,9 @@ def to_notebook(front: Mapping[str, object], cells: list[QmdCell]) -> nbformat.N
 # ---- rendering -------------------------------------------------------------------------------
 
 
-def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
+def _kernel_env(warehouse: Path, threshold: int, suppression: str | None) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop(SUPPRESSION_ENV, None)  # only this render's --suppression applies
     env.update(
         TRD_WAREHOUSE=str(warehouse),
         TRD_SMALL_CELL_THRESHOLD=str(threshold),
@@ -231,6 +240,8 @@ def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
         QUARTO_PYTHON=sys.executable,  # Quarto runs the pages in this venv's python3 kernel
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
+    if suppression:
+        env[SUPPRESSION_ENV] = suppression  # reports/_common.py sets it on its connections
     return env
 
 
@@ -340,8 +351,24 @@ def stamp_banner(page: Path, message: str) -> None:
     page.write_text(text, encoding="utf-8")
 
 
-def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool = False) -> int:
-    """Gate, render every page, stamp the banner if the gate was overridden; print the paths."""
+def render(
+    warehouse: Path,
+    out: Path | None = None,
+    allow_failed_checks: bool = False,
+    suppression: str | None = None,
+) -> int:
+    """Gate, render every page, stamp the banner if the gate was overridden; print the paths.
+
+    `suppression="cms"` applies the cms small-cell policy to every dataset in this render
+    (`trd report --suppression cms`), whatever their dataset.yml says: the pages' connections
+    set the session variable the reporting views read, so nothing is rebuilt or written.
+    """
+    if suppression is not None and suppression not in SUPPRESSION_OVERRIDES:
+        raise ConfigError(
+            rule=f"--suppression {suppression!r} cannot be forced on every dataset",
+            fix="use --suppression cms, or leave it out to apply each dataset's own policy "
+            "(dataset.yml `suppression`)",
+        )
     if not warehouse.exists():
         raise ConfigError(
             rule=f"warehouse {warehouse} does not exist",
@@ -355,10 +382,17 @@ def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool =
                 fix="run `trd build` first",
             )
         gate = publish_gate(con, allow_failed_checks)
+        if suppression:
+            force_cms_suppression(con)
         threshold = _threshold(con)
     out = (out or DEFAULT_OUT).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    env = _kernel_env(warehouse.resolve(), threshold)
+    env = _kernel_env(warehouse.resolve(), threshold, suppression)
+    if suppression:
+        print(
+            f"trd report: small-cell suppression {suppression} applied to every dataset",
+            file=sys.stderr,
+        )
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
     if quarto:

@@ -280,7 +280,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
     create_raw_schema(con)
     loaded = datetime(2026, 11, 20, 9, 30)
     con.executemany(
-        "insert into raw.datasets values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.datasets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 "TRIAL-A",
@@ -292,6 +292,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "c0ffee" * 10 + "abcd",
                 "L1",
                 loaded,
+                "cms",  # a trial whose dataset.yml asks for CMS suppression (SPEC 8)
+                False,
             ),
             (
                 "TRIAL-C",
@@ -303,6 +305,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "c1" * 32,
                 "L3",
                 loaded,
+                "cms",
+                False,
             ),
             (
                 "REG-B",
@@ -314,6 +318,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "bead" * 16,
                 "L2",
                 loaded,
+                "cms",  # the registry default
+                False,
             ),
         ],
     )
@@ -433,7 +439,7 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
             "--log-path",
             str(work / "logs"),
             "--select",
-            "timepoints treatment_classes path:models/reporting",
+            "timepoints treatment_classes stg_meta__datasets path:models/reporting",
             "--exclude",
             "rpt_biomarker_*",
             "--indirect-selection",
