@@ -422,8 +422,10 @@ def add_check_run(
 
 
 def build_reporting_views(warehouse: Path, work: Path) -> None:
-    """Run the repo's dbt project on `warehouse`: the two seeds the views join and the views
-    (with their unit and data tests); target/ and logs/ go to `work`, not into the checkout.
+    """Run the repo's dbt project on `warehouse`: the seeds the views join, the pooled marts
+    (computed by dbt from the fixture's rates: TRIAL-A and TRIAL-C both compare esketamine with
+    standard_ad at D28) and the views, with their unit and data tests; target/ and logs/ go to
+    `work`, not into the checkout.
     The biomarker views read marts this fixture does not build, so they are left out."""
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
@@ -439,7 +441,8 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
             "--log-path",
             str(work / "logs"),
             "--select",
-            "timepoints treatment_classes stg_meta__datasets path:models/reporting",
+            "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
+            "pooled_comparison_inputs pooled_comparisons path:models/reporting",
             "--exclude",
             "rpt_biomarker_*",
             "--indirect-selection",

@@ -161,6 +161,37 @@ def test_the_policy_view_states_each_datasets_policy_and_the_override(
     ]
 
 
+def pooled_rows(warehouse: Path, forced: bool = False) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if forced:
+            force_cms_suppression(con)
+        return con.execute(
+            "select outcome, measure, k, dataset_ids, is_suppressed, estimate is null "
+            "from reporting.pooled_comparisons order by outcome, measure"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_pooled_row_follows_the_suppression_of_its_trials(
+    built_warehouse: Path, trial_a_says_none: Path
+) -> None:
+    # given TRIAL-A and TRIAL-C, both esketamine vs standard_ad at D28 (nri): under cms
+    # TRIAL-A's response comparison is hidden (5 reference responders), its remission shown
+    hidden_response = [
+        ("remission", "risk_difference", 2, "TRIAL-A,TRIAL-C", False, False),
+        ("remission", "risk_ratio", 2, "TRIAL-A,TRIAL-C", False, False),
+        ("response", "risk_difference", 2, "TRIAL-A,TRIAL-C", True, True),
+        ("response", "risk_ratio", 2, "TRIAL-A,TRIAL-C", True, True),
+    ]
+    # then the pooled response rows are hidden but for k, the remission rows shown
+    assert pooled_rows(built_warehouse) == hidden_response
+    # and when TRIAL-A says none, everything is shown; --suppression cms hides it again
+    assert {r[4] for r in pooled_rows(trial_a_says_none)} == {False}
+    assert pooled_rows(trial_a_says_none, forced=True) == hidden_response
+
+
 def test_trd_report_suppression_cms_renders_what_cms_renders(
     trial_a_says_none: Path, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
