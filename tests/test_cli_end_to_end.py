@@ -57,11 +57,24 @@ def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) 
             "select n_failed_error from dq.runs where kind = 'check' "
             "order by finished_at desc limit 1"
         ).fetchone()
+        synthetic = con.execute("select bool_and(synthetic) from raw.datasets").fetchone()
+        pooled = con.execute(
+            "select treatment_class, reference_class, k from marts.pooled_comparisons "
+            "where outcome = 'response' and measure = 'risk_ratio' and timepoint in ('H24', 'D28') "
+            "order by all"
+        ).fetchall()
     finally:
         con.close()
-    assert datasets == 5
-    assert rates[0] == 5
+    assert datasets == 8
+    assert rates[0] == 8
     assert failed == (0,)
+    # and every demo dataset is marked synthetic, and the trials pool (SPEC 6)
+    assert synthetic == (True,)
+    assert pooled == [
+        ("esketamine", "standard_ad", 3),
+        ("esketamine", "standard_ad", 3),
+        ("ketamine", "placebo", 2),
+    ]
     _assert_gate_results_reused(proc.stdout, warehouse, tmp_path / "docs")
 
 
@@ -76,7 +89,7 @@ RAW_RESULTS = """
 def _assert_gate_results_reused(stdout: str, warehouse: Path, docs: Path) -> None:
     """The check stage of a run takes the raw results of the datasets the run has just loaded
     from the ingest gate (not validated twice), and they equal a separate `trd check`'s."""
-    assert stdout.count("checks already run by this run's ingest gate on the same rows") == 5
+    assert stdout.count("checks already run by this run's ingest gate on the same rows") == 8
     assert any("_load_" in p.name for p in docs.rglob("*")), "gate validations not in Data Docs"
     env = {**os.environ, "TRD_DATA_DOCS": str(docs.parent / "docs_check"), "DO_NOT_TRACK": "1"}
     proc = subprocess.run(
