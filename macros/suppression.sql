@@ -52,7 +52,7 @@
 {% macro with_suppression_policy(relation) -%}
     select
         policy_input.*,
-        coalesce(dataset_policy.policy, 'cms') as suppression,
+        coalesce(dataset_policy.policy, 'cms') as suppression
     from {{ relation }} as policy_input
     left join {{ ref('rpt_suppression_policy') }} as dataset_policy
         on policy_input.dataset_id = dataset_policy.dataset_id

@@ -47,7 +47,7 @@ weighted as (
                 inputs.outcome,
                 inputs.timepoint,
                 inputs.measure
-        ) as hide_pool,
+        ) as hide_pool
     from inputs
     inner join pooled
         on
@@ -81,7 +81,7 @@ final as (
         hide as is_suppressed,
         {{ unless_hidden('effect', 'hide') }} as effect,
         {{ unless_hidden('variance', 'hide') }} as variance,
-        {{ unless_hidden('100 * weight_share', 'hide_pool') }} as weight_pct,
+        {{ unless_hidden('100 * weight_share', 'hide_pool') }} as weight_pct
     from weighted
 )
 

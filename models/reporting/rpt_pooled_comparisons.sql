@@ -40,7 +40,7 @@ visibility as (
         inputs.outcome,
         inputs.timepoint,
         inputs.measure,
-        bool_or(coalesce(shown_comparisons.is_suppressed, true)) as any_dataset_hidden,
+        bool_or(coalesce(shown_comparisons.is_suppressed, true)) as any_dataset_hidden
     from inputs
     left join shown_comparisons
         on
@@ -62,7 +62,7 @@ visibility as (
 decided as (
     select
         pooled.*,
-        coalesce(visibility.any_dataset_hidden, true) as hide,
+        coalesce(visibility.any_dataset_hidden, true) as hide
     from pooled
     left join visibility
         on
@@ -87,7 +87,8 @@ final as (
         reference_classes.sort_order as reference_order,
         decided.hide as is_suppressed,
 {%- for column in ['estimate', 'ci_low', 'ci_high', 'pi_low', 'pi_high', 'tau2', 'i2', 'q'] %}
-        {{ unless_hidden('decided.' ~ column, 'decided.hide') }} as {{ column }},
+        {{ unless_hidden('decided.' ~ column, 'decided.hide') }} as {{ column }}
+        {{- ',' if not loop.last }}
 {%- endfor %}
     from decided
     left join timepoints on decided.timepoint = timepoints.timepoint

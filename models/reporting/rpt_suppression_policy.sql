@@ -22,7 +22,7 @@ resolved as (
         dataset_id,
         source,
         suppression as configured_policy,
-        {{ effective_suppression('suppression') }} as policy,
+        {{ effective_suppression('suppression') }} as policy
     from datasets
 ),
 
@@ -44,7 +44,7 @@ final as (
             else
                 'Exact counts: the dataset''s results are published per arm (suppression: none '
                 || 'in its dataset.yml, the default for trials).'
-        end as rule,
+        end as rule
     from resolved
 )
 

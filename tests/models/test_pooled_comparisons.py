@@ -376,3 +376,28 @@ def test_the_reporting_views_show_trial_pools_with_weights(warehouse: Path) -> N
         "select is_continuity_corrected from reporting.pooled_comparison_inputs "
         "where dataset_id = 'K2' and outcome = 'remission' and measure = 'risk_ratio'",
     ) == [(True,)]
+
+
+def test_the_mart_has_the_spec_columns_in_the_spec_order(warehouse: Path) -> None:
+    columns = query(
+        warehouse,
+        "select column_name from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'pooled_comparisons' order by ordinal_position",
+    )
+    assert [c for (c,) in columns] == [
+        "treatment_class",
+        "reference_class",
+        "outcome",
+        "timepoint",
+        "measure",
+        "k",
+        "dataset_ids",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "tau2",
+        "i2",
+        "q",
+    ]
