@@ -33,11 +33,7 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from trd.errors import ConfigError, DataRejected, TrdError
-from trd.settings import (
-    SMALL_CELL_THRESHOLD,
-    SUPPRESSION_ENV,
-    force_cms_suppression,
-)
+from trd.settings import SMALL_CELL_THRESHOLD, SUPPRESSION_ENV
 
 REPORTS_DIR = Path(__file__).resolve().parent
 PAGES = ("index", "data-quality", "methods")
@@ -382,8 +378,6 @@ def render(
                 fix="run `trd build` first",
             )
         gate = publish_gate(con, allow_failed_checks)
-        if suppression:
-            force_cms_suppression(con)
         threshold = _threshold(con)
     out = (out or DEFAULT_OUT).resolve()
     out.mkdir(parents=True, exist_ok=True)
