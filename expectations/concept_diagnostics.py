@@ -80,13 +80,19 @@ def summary_lines(
     con: duckdb.DuckDBPyConnection, run_id: str, registries: Sequence[str]
 ) -> list[str]:
     """One line per registry dataset and code list (every code list, found or not)."""
+    # a concept found by several entries of one code list (an MDD subtype that is an entry of
+    # its own and a descendant of another) counts once, under its most direct route
     rows = con.execute(
-        """select dataset_id, concept_set, kind, match_route,
-                  count(distinct concept_id) as n_concepts, sum(n_records) as n_records
-           from (select distinct dataset_id, concept_set, kind, match_route, concept_id,
-                        n_records
-                 from dq.concept_set_diagnostics where run_id = ?)
-           group by all""",
+        """with concepts as (
+               select dataset_id, concept_set, kind, concept_id, n_records,
+                      min(case match_route when 'seed' then 1 when 'code' then 2
+                          when 'ancestor' then 3 else 4 end) as route_rank
+               from dq.concept_set_diagnostics where run_id = ?
+               group by all)
+           select dataset_id, concept_set, kind,
+                  ['seed', 'code', 'ancestor', 'source_value'][route_rank] as match_route,
+                  count(*) as n_concepts, sum(n_records) as n_records
+           from concepts group by all""",
         [run_id],
     ).fetchall()
     found: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}

@@ -437,23 +437,22 @@ def concept_set_diagnostics() -> str:
 
 
 def _code_list_summary(dataset_id: str, rows: list[dict[str, Any]], code_lists: list[str]) -> str:
-    def concepts(concept_set: str, kind: str, route: str | None = None) -> int:
-        return len(
-            {
-                r["concept_id"]
-                for r in rows
-                if r["concept_set"] == concept_set
-                and r["kind"] == kind
-                and (route is None or r["match_route"] == route)
-            }
-        )
+    def concepts(concept_set: str, kind: str) -> dict[int, set[str]]:
+        """Concept id -> the routes it was found by (a concept may be found twice)."""
+        found: dict[int, set[str]] = {}
+        for r in rows:
+            if r["concept_set"] == concept_set and r["kind"] == kind:
+                found.setdefault(r["concept_id"], set()).add(r["match_route"] or "")
+        return found
 
     summary = [
         {
             "concept_set": c,
-            "found": concepts(c, "matched"),
-            "descendants": concepts(c, "matched", "ancestor"),
-            "orphans": concepts(c, "orphan"),
+            "found": len(concepts(c, "matched")),
+            "descendants": sum(
+                routes == {"ancestor"} for routes in concepts(c, "matched").values()
+            ),
+            "orphans": len(concepts(c, "orphan")),
         }
         for c in code_lists
     ]
@@ -471,7 +470,7 @@ def _code_list_summary(dataset_id: str, rows: list[dict[str, Any]], code_lists: 
         [
             Col("Code list", rc.text("concept_set")),
             Col("Concepts found in the records", found, numeric=True),
-            Col("of which descendants", lambda r: f"{r['descendants']:,}", numeric=True),
+            Col("of which only as descendants", lambda r: f"{r['descendants']:,}", numeric=True),
             Col("Orphan concepts", orphans, numeric=True),
         ],
         f"Code lists in <b>{html.escape(dataset_id)}</b>: concepts of the records that each code "

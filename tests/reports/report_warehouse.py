@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from reports.render import render
@@ -386,6 +387,52 @@ def create_dq(con: duckdb.DuckDBPyConnection) -> None:
                 0,
                 0.0,
                 "rates lie in [0, 1]",
+            ),
+        ],
+    )
+
+    # what REG-B's code lists found in run-1: a ketamine product (a descendant), an orphan
+    # ketamine product with 7 records of 3 persons (to be hidden), a bipolar exclusion record
+    con.execute(CONCEPT_DIAGNOSTICS_DDL)
+    con.executemany(
+        "insert into dq.concept_set_diagnostics values "
+        "('run-1', 'REG-B', ?, ?, ?, ?, 'TRD Demo', ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                "ketamine",
+                "matched",
+                2100000001,
+                "ketamine 50 MG/ML Injectable Solution",
+                "TRD1",
+                785649,
+                "ketamine",
+                "ancestor",
+                120,
+                40,
+            ),
+            (
+                "ketamine",
+                "orphan",
+                2100000002,
+                "ketamine 10 MG/ML Injectable Solution",
+                "TRD2",
+                785649,
+                "ketamine",
+                None,
+                7,
+                3,
+            ),
+            (
+                "trd_exclusion",
+                "matched",
+                436665,
+                "Bipolar disorder",
+                "13746004",
+                436665,
+                "Bipolar disorder",
+                "seed",
+                250,
+                200,
             ),
         ],
     )
