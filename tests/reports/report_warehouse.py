@@ -115,14 +115,16 @@ RATES: tuple[Rate, ...] = (
 ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
     # REG-B: steps 3 and 4 exclude 6 and 2 persons, so every count above step 4's remaining 804
     # is hidden (A2, with the 5000 rows of person.csv in the provenance table); 804 and the
-    # steps below show. The classes of the cohort summary add up to step 6 (7 + 37 + 720 = 764).
+    # steps below show. The classes of the cohort summary add up to steps 6 and 7
+    # (7 + 37 + 720 = 764).
     ("REG-B", 1, "Persons in the dataset", 5000, 0),
     ("REG-B", 2, "Persons with a major depressive disorder diagnosis", 812, 4188),
     ("REG-B", 3, "Persons with a new-user index", 806, 6),
     ("REG-B", 4, "Index with >= 365 days of prior observation", 804, 2),
-    ("REG-B", 5, "Persons meeting the TRD rule", 764, 40),
-    ("REG-B", 6, "Persons with an episode", 764, 0),
-    ("REG-B", 7, "With a baseline score", 213, 551),
+    ("REG-B", 5, "Persons meeting the TRD rule", 790, 14),
+    ("REG-B", 6, "Without a TRD exclusion on or before index", 764, 26),
+    ("REG-B", 7, "Persons with an episode", 764, 0),
+    ("REG-B", 8, "With a baseline score", 213, 551),
     # TRIAL-A: 3 outside the safety population and 8 non-TRD (the last small exclusion) hide
     # steps 1 to 3 (A2); the classes add up to step 3 (88 + 85), a hidden count (X1), and step 4
     # (84 + 81 TRD), their nri n to step 5.
