@@ -7,6 +7,9 @@ run), GX Data Docs (local HTML; default `gx/data_docs/` beside the warehouse, or
 `TRD_DATA_DOCS`), JUnit XML when asked, and a summary. Exit 0 when no error-level check failed,
 1 when one did (the report will not be published), ConfigError (exit 2) without warehouse or
 marts.
+
+The run also copies what each registry code list found into `dq.concept_set_diagnostics` and
+prints a line per code list (`expectations.concept_diagnostics`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import duckdb
 from great_expectations.data_context import AbstractDataContext
 
+from expectations import concept_diagnostics
 from expectations.gx_duckdb import DOCS_SITE, ephemeral_context
 from expectations.junit import write_junit
 from expectations.raw_gate import run_raw_suites
@@ -52,12 +56,15 @@ def check(
         results = _raw_results(con, context, validated) + _mart_results(con, context)
         con.execute("begin transaction")
         run_id = record_run(con, "check", results, started, _now())
+        diagnostics = concept_diagnostics.record(con, run_id)
         con.execute("commit")
     finally:
         con.close()
     context.build_data_docs(site_names=[DOCS_SITE])
     if junit is not None:
         write_junit(results, junit)
+    for line in diagnostics:
+        print(line)
     _print_summary(results, run_id, docs_dir, junit)
     return 1 if any(r.blocks for r in results) else 0
 

@@ -16,7 +16,7 @@
           steps k+1..m-1, for k < m), so none of them is determined by the shown numbers, as
           long as nothing else gives one of them: the provenance table's ADSL / PERSON row
           count is n_1 (the report hides it with n_1), and the cohort classes add up to trial
-          steps 3 and 4 and registry steps 5 and 6 (X1 in reporting.suppression_cells).
+          steps 3 and 4 and registry steps 6 and 7 (X1 in reporting.suppression_cells).
     Zero is shown. A hidden count reads "<T" when it is itself small, else "suppressed".
     "Small" follows the dataset's policy (macros/suppression.sql): under `none` nothing is.
 -#}

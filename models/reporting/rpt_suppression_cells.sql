@@ -7,8 +7,8 @@
 
     The numbers are nested within a class: episodes >= TRD episodes >= nri n (all with a baseline,
     the same at every timepoint) >= locf n >= oc n; and the classes add up to attrition counts
-    (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes = steps 5 and 6,
-    nri n = step 7; registry totals are persons, so the equality is taken as a worst case). With
+    (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes = steps 6 and 7,
+    nri n = step 8; registry totals are persons, so the equality is taken as a worst case). With
     T = small_cell_threshold and "small" = 1..T-1, in this order:
       R1/C1  a row whose own n is small is hidden;
       D1     a difference between two nested counts of one class is a count too (the episodes
@@ -50,8 +50,8 @@ partition_steps as (
         values
             ('trial', 3),
             ('trial', 4),
-            ('registry', 5),
-            ('registry', 6)
+            ('registry', 6),
+            ('registry', 7)
     ) as t (source, step)
 ),
 
