@@ -61,9 +61,12 @@ def fit_propensity(
         columns.append(x if name in binary else (x - x.mean()) / x.std())
     design = np.column_stack(columns)
     outcome = treated.astype(float)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # separation and non-convergence are reported through the status; the overflows on
+        # the way to a separated fit (exp of a huge linear predictor) say the same thing
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             result = sm.GLM(outcome, design, family=sm.families.Binomial()).fit(
                 maxiter=MAX_ITERATIONS, tol=TOLERANCE
