@@ -1,25 +1,29 @@
 {#- marts.propensity_overlap: the common support of each adjusted registry comparison. The
-    overlap is the range of propensity scores both groups reach (from the larger of the two
-    minima to the smaller of the two maxima); episodes outside it are counted here, and listed
-    in intermediate.int_adjustment__propensity_scores (in_overlap false). They stay in the
-    analysis (the target is the average treatment effect of the whole population; their
-    weights are truncated like every other), so the counts say how far the estimate leans on
-    extrapolation. Also the weight truncation bounds and the effective sample sizes
-    (sum(w)^2 / sum(w^2), Kish) of the weighted groups. -#}
+    overlap is the range of propensity scores both groups of the comparison reach (from the
+    larger of the two minima to the smaller of the two maxima); episodes outside it are counted
+    here and listed in intermediate.int_adjustment__weighted_episodes (in_overlap false). They
+    stay in the analysis (the target is the average treatment effect of the whole population;
+    their weights are truncated like every other), so the counts say how far the estimate
+    leans on extrapolation. Also the truncation bounds of the comparison's propensity model,
+    how many of the comparison's weights they moved, and the effective sample sizes
+    (sum(w)^2 / sum(w^2), Kish) of its weighted groups. Counts that need scores are null for a
+    comparison without them. -#}
 
-with weighted as (
-    select * from {{ ref('int_adjustment__propensity_scores') }}
+with episodes as (
+    select * from {{ ref('int_adjustment__weighted_episodes') }}
 ),
 
 final as (
     select
+        comparison_id,
+        model_id,
         dataset_id,
         scale,
         timepoint,
         analysis,
         treatment_class,
         reference_class,
-        any_value(ps_status) as ps_status,
+        cast(any_value(ps_status) as varchar) as ps_status,
         cast(count(*) filter (where is_treated) as integer) as n_treated,
         cast(count(*) filter (where not is_treated) as integer) as n_reference,
         min(propensity_score) filter (where is_treated) as ps_min_treated,
@@ -28,7 +32,6 @@ final as (
         max(propensity_score) filter (where not is_treated) as ps_max_reference,
         any_value(overlap_low) as overlap_low,
         any_value(overlap_high) as overlap_high,
-        -- null, not 0, for a comparison without scores: nothing was compared with the overlap
         case when any_value(ps_status) = 'fitted' then
             cast(count(*) filter (where is_treated and not in_overlap) as integer)
         end as n_treated_outside_overlap,
@@ -40,13 +43,14 @@ final as (
         case when any_value(ps_status) = 'fitted' then
             cast(count(*) filter (where is_weight_truncated) as integer)
         end as n_weights_truncated,
-        max(weight) as max_weight,
         power(sum(weight) filter (where is_treated), 2)
             / sum(weight * weight) filter (where is_treated) as ess_treated,
         power(sum(weight) filter (where not is_treated), 2)
             / sum(weight * weight) filter (where not is_treated) as ess_reference
-    from weighted
+    from episodes
     group by
+        comparison_id,
+        model_id,
         dataset_id,
         scale,
         timepoint,

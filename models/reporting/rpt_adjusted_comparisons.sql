@@ -20,6 +20,10 @@ crude as (
     select * from {{ ref('rpt_response_comparisons') }}
 ),
 
+overlap as (
+    select * from {{ ref('propensity_overlap') }}
+),
+
 joined as (
     select
         adjusted.*,
@@ -33,8 +37,11 @@ joined as (
         crude.risk_ratio as crude_risk_ratio,
         crude.risk_ratio_ci_low as crude_risk_ratio_ci_low,
         crude.risk_ratio_ci_high as crude_risk_ratio_ci_high,
+        overlap.n_treated_outside_overlap + overlap.n_reference_outside_overlap > 0
+            as has_episodes_outside_overlap,
         coalesce(crude.is_suppressed, true) as hide,
     from adjusted
+    left join overlap on adjusted.comparison_id = overlap.comparison_id
     left join crude
         on adjusted.dataset_id = crude.dataset_id
         and adjusted.scale = crude.scale
@@ -74,7 +81,7 @@ final as (
 {%- endfor %}
         {{ unless_hidden('ps_status', 'hide') }} as ps_status,
         {{ unless_hidden('is_imbalanced', 'hide') }} as is_imbalanced,
-        {{ unless_hidden('n_outside_overlap > 0', 'hide') }} as has_episodes_outside_overlap,
+        {{ unless_hidden('has_episodes_outside_overlap', 'hide') }} as has_episodes_outside_overlap,
     from joined
 )
 

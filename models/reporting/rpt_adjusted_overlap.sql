@@ -85,7 +85,7 @@ final as (
         {{ count_display('n_weights_truncated', 'hide_truncated') }} as n_weights_truncated_display,
 {%- for column in ['ps_min_treated', 'ps_max_treated', 'ps_min_reference', 'ps_max_reference',
                    'overlap_low', 'overlap_high', 'weight_truncation_low',
-                   'weight_truncation_high', 'max_weight', 'ess_treated', 'ess_reference'] %}
+                   'weight_truncation_high', 'ess_treated', 'ess_reference'] %}
         {{ unless_hidden(column, 'hide') }} as {{ column }},
 {%- endfor %}
     from decided

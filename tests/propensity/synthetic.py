@@ -1,8 +1,10 @@
 """Synthetic comparison populations for the propensity tests: covariates, a treatment that
 depends on them as the test says, and an outcome whose true effect is planted.
 
-Each population is one comparison in the layout of int_adjustment__populations, so the tests
-call the same `propensity.comparisons` functions the dbt Python models call.
+Each population is one propensity model whose one comparison analyses all of its episodes: a
+frame that serves as both int_adjustment__propensity_populations (model_row, model_id,
+covariates) and int_adjustment__populations (comparison_id, model_row, outcomes), so `adjust`
+calls the same `propensity.comparisons` functions, in the same order, as the dbt Python models.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from propensity import comparisons
 from propensity.comparisons import Covariate
 
 COVARIATES = [
@@ -53,13 +56,9 @@ def registry(n: int, seed: int, confounding: float, effect: float = 0.9) -> Plan
     response = rng.uniform(size=n) < np.where(treated, p1, p0)
     population = pd.DataFrame(
         {
-            "dataset_id": "SYN",
-            "scale": "PHQ9",
-            "timepoint": "D28",
-            "analysis": "oc",
-            "treatment_class": "ketamine",
-            "reference_class": "standard_ad",
-            "person_key": [f"{i:06d}" for i in range(n)],
+            "model_row": np.arange(1, n + 1),
+            "model_id": 1,
+            "comparison_id": 1,
             "is_treated": treated,
             "is_responder": response,
             "is_remitter": response & (rng.uniform(size=n) < 0.5),
@@ -69,3 +68,20 @@ def registry(n: int, seed: int, confounding: float, effect: float = 0.9) -> Plan
         }
     )
     return Planted(population, float(p1.mean() - p0.mean()), float(p1.mean() / p0.mean()))
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    weights: pd.DataFrame
+    balance: pd.DataFrame
+    estimates: pd.DataFrame
+
+
+def adjust(population: pd.DataFrame, truncation: tuple[float, float] = (1, 99)) -> Adjusted:
+    """Weights, balance and estimates of the population, as the three dbt Python models chain
+    them (the balance model joins covariates and weights on model_row as here)."""
+    weights = comparisons.weigh(population, COVARIATES, truncation)
+    episodes = population.merge(weights, on=["model_row", "model_id"], validate="1:1")
+    balance = comparisons.balance_table(population, episodes, COVARIATES)
+    estimates = comparisons.adjusted_estimates(population, weights, balance, 0.1)
+    return Adjusted(weights, balance, estimates)

@@ -10,7 +10,7 @@ risk-difference points, and are about 2 standard errors of the adjusted estimate
 from __future__ import annotations
 
 import numpy as np
-from synthetic import COVARIATES, Planted, registry
+from synthetic import COVARIATES, Planted, adjust, registry
 
 from propensity import comparisons
 
@@ -19,9 +19,8 @@ TRUNCATION = (1.0, 99.0)
 
 
 def _adjust(planted: Planted) -> tuple[dict[str, float], float, float]:
-    weighted = comparisons.weigh(planted.population, COVARIATES, TRUNCATION)
-    balance = comparisons.balance_table(weighted, COVARIATES)
-    estimates = comparisons.adjusted_estimates(weighted, balance, 0.1)
+    adjusted = adjust(planted.population, TRUNCATION)
+    estimates, balance = adjusted.estimates, adjusted.balance
     response = estimates[estimates["outcome"] == "response"].iloc[0].to_dict()
     population = planted.population
     treated = population["is_treated"].to_numpy(bool)
@@ -68,7 +67,7 @@ def test_the_same_data_in_another_row_order_give_the_same_numbers() -> None:
     first = comparisons.weigh(planted.population, COVARIATES, TRUNCATION)
     second = comparisons.weigh(shuffled, COVARIATES, TRUNCATION)
     # then every score and weight is bit-for-bit identical
-    assert first["person_key"].tolist() == second["person_key"].tolist()
+    assert first["model_row"].tolist() == second["model_row"].tolist()
     assert np.array_equal(first["weight"].to_numpy(), second["weight"].to_numpy())
     assert np.array_equal(
         first["propensity_score"].to_numpy(), second["propensity_score"].to_numpy()

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import COVARIATES, registry
+import statsmodels.api as sm
+from synthetic import COVARIATES, adjust, registry
 
 from propensity import balance, comparisons, estimates, model
 
@@ -70,12 +71,11 @@ def test_classes_separated_by_a_covariate_get_no_weights_and_no_estimates() -> N
     population = registry(40, seed=1, confounding=0.0).population
     population["age"] = np.where(population["is_treated"], 70.0, 30.0) + np.arange(40) % 5
     # when adjusting
-    weighted = comparisons.weigh(population, COVARIATES, (1, 99))
-    rows = comparisons.balance_table(weighted, COVARIATES)
-    result = comparisons.adjusted_estimates(weighted, rows, 0.1)
+    adjusted = adjust(population)
+    rows, result, frame = adjusted.balance, adjusted.estimates, adjusted.weights
     # then the fit reports the separation and nothing is weighted or estimated
-    assert set(weighted["ps_status"]) == {"separated"}
-    assert weighted["weight"].isna().all() and weighted["in_overlap"].isna().all()
+    assert set(frame["ps_status"]) == {"separated"}
+    assert frame["weight"].isna().all() and frame["propensity_score"].isna().all()
     assert rows["smd_after"].isna().all() and rows["smd_before"].notna().all()
     assert result["risk_difference"].isna().all() and result["is_imbalanced"].isna().all()
     assert list(result["ps_status"]) == ["separated", "separated"]
@@ -95,16 +95,57 @@ def test_a_missing_or_null_covariate_is_named_with_its_dataset() -> None:
     with pytest.raises(comparisons.PopulationError, match="no column.*baseline"):
         comparisons.weigh(population.drop(columns="baseline"), COVARIATES, (1, 99))
     population.loc[3, "age"] = np.nan
-    with pytest.raises(comparisons.PopulationError, match="age is null for 1 row.*SYN"):
+    with pytest.raises(comparisons.PopulationError, match="age is null for 1 row.*populations"):
         comparisons.weigh(population, COVARIATES, (1, 99))
 
 
 def test_no_comparisons_give_typed_empty_tables() -> None:
     empty = registry(10, seed=5, confounding=0.0).population.iloc[0:0]
-    weighted = comparisons.weigh(empty, COVARIATES, (1, 99))
-    rows = comparisons.balance_table(weighted, COVARIATES)
-    result = comparisons.adjusted_estimates(weighted, rows, 0.1)
-    assert len(weighted) == len(rows) == len(result) == 0
-    assert str(weighted["dataset_id"].dtype) == "string"
+    adjusted = adjust(empty)
+    frame, rows, result = adjusted.weights, adjusted.balance, adjusted.estimates
+    assert len(frame) == len(rows) == len(result) == 0
+    assert str(frame["ps_status"].dtype) == "category"
     assert dict(result.dtypes.astype(str)) == comparisons.ESTIMATE_COLUMNS
     assert isinstance(rows, pd.DataFrame)
+
+
+def test_the_fit_is_the_maximum_likelihood_statsmodels_finds_even_with_collinear_covariates() -> (
+    None
+):
+    # given 2,000 confounded episodes, and the same data with a duplicated covariate
+    population = registry(2_000, seed=11, confounding=0.7).population
+    treated = population["is_treated"].to_numpy(bool)
+    values = {c.name: population[c.name].to_numpy(float) for c in COVARIATES}
+    fit = model.fit_propensity(values, treated, frozenset({"female"}))
+    twice = model.fit_propensity(
+        {**values, "age_again": values["age"]}, treated, frozenset({"female"})
+    )
+    # when statsmodels fits the raw covariates by Newton's method to a tight tolerance
+    x = sm.add_constant(np.column_stack([values[c.name] for c in COVARIATES]))
+    reference = sm.Logit(treated.astype(float), x).fit(disp=0, method="newton", tol=1e-14)
+    # then the scores agree to 1e-8, and a duplicated covariate changes no score
+    assert fit.status is model.FitStatus.FITTED
+    assert np.max(np.abs(fit.scores - reference.predict(x))) < 1e-8
+    assert np.max(np.abs(twice.scores - fit.scores)) < 1e-8
+
+
+def test_a_comparison_analyses_its_own_episodes_with_its_models_weights() -> None:
+    # given a model of 400 episodes, and a second comparison (as oc at a later timepoint)
+    # counting only every other episode of it
+    population = registry(400, seed=9, confounding=0.6).population
+    subset = population[population["model_row"] % 2 == 0].assign(comparison_id=2)
+    members = pd.concat([population, subset], ignore_index=True)
+    weights = comparisons.weigh(population, COVARIATES, (1, 99))
+    episodes = population.merge(weights, on=["model_row", "model_id"])
+    # when balance and estimates are computed for both comparisons
+    rows = comparisons.balance_table(members, episodes, COVARIATES)
+    result = comparisons.adjusted_estimates(members, weights, rows, 0.1)
+    # then the subset's estimate uses the model's weights of its own episodes
+    second = result[(result["comparison_id"] == 2) & (result["outcome"] == "response")].iloc[0]
+    mine = episodes[episodes["model_row"] % 2 == 0]
+    treated = mine["is_treated"].to_numpy(bool)
+    w, y = mine["weight"].to_numpy(), mine["is_responder"].to_numpy(float)
+    expected = np.sum(w[treated] * y[treated]) / np.sum(w[treated])
+    assert second["weighted_rate_treated"] == pytest.approx(expected, rel=1e-12)
+    assert (second["n_treated"], second["n_reference"]) == (treated.sum(), (~treated).sum())
+    assert set(rows["comparison_id"]) == {1, 2} and len(rows) == 2 * len(COVARIATES)

@@ -216,7 +216,7 @@ def test_propensity_scores_and_weights_match_statsmodels(
     rows = _by_person(
         warehouse,
         f"""select person_key, ps_status, propensity_score, stabilised_weight, weight
-            from intermediate.int_adjustment__propensity_scores
+            from intermediate.int_adjustment__weighted_episodes
             where dataset_id = '{OPEN}' and analysis = 'oc' and treatment_class = 'ketamine'""",
     )
     assert len(rows) == len(PERSONS)
@@ -310,6 +310,17 @@ def test_estimates_and_robust_intervals_match_glm_with_hc0(
     for got, want in zip(row[:10], wanted, strict=True):
         assert abs(got - want) < TOLERANCE, (row, wanted)
     assert row[10:] == (15, 15, "fitted")
+
+
+def test_the_covariates_of_the_fit_are_the_seeds_and_every_comparison_is_fitted(
+    warehouse: Path,
+) -> None:
+    statuses = query(
+        warehouse,
+        """select dataset_id, analysis, ps_status, count(*) from marts.propensity_overlap
+           group by all order by all""",
+    )
+    assert statuses == [(d, a, "fitted", 1) for d in (CMS, OPEN) for a in ("locf", "nri", "oc")]
 
 
 def test_adjusted_comparisons_rest_on_the_crude_denominators(warehouse: Path) -> None:
