@@ -265,13 +265,14 @@ def test_check_prints_one_line_per_code_list(diagnosed: Run) -> None:
     lines = [line for line in out[header + 1 :] if line.startswith("  R1 ")]
     # then every code list of the seed has its line, found or not; a concept found by two
     # entries (an MDD subtype that is an entry and a descendant) counts once
-    assert len(lines) == 16
+    assert len(lines) == 17
     assert (
         "  R1 ketamine: 1 concept, 120 records (1 descendant); orphans: 1 concept, 7 records "
         "named like an entry but missed" in lines
     )
     assert "  R1 mdd: 2 concepts, 35 records (2 code-list ids); orphans: none" in lines
     assert "  R1 esketamine: nothing found in the data; orphans: none" in lines
+    assert "  R1 mdd_recurrent: nothing found in the data; orphans: none" in lines
 
 
 def test_a_warehouse_built_before_the_diagnostics_says_how_to_get_them(clean: Run) -> None:

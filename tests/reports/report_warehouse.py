@@ -493,7 +493,7 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
             "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
             "pooled_comparison_inputs pooled_comparisons path:models/reporting",
             "--exclude",
-            "rpt_biomarker_*",
+            "rpt_biomarker_* rpt_adjusted_*",
             "--indirect-selection",
             "cautious",
         ],

@@ -345,14 +345,17 @@ def concept_table(vocab: Vocabulary) -> pl.DataFrame:
 
 def concept_ancestor_table(vocab: Vocabulary) -> pl.DataFrame:
     """Ingredients are their own ancestors (level 0); clinical drugs sit one level below (all
-    but the orphan product); the MDD subtype under MDD, the local ECT code under ECT, and each
+    but the orphan product); the MDD subtype and the recurrent-MDD concepts under MDD (as in
+    SNOMED), the local ECT code under ECT, and each
     exclusion is its own ancestor (the local bipolar code is missing, on purpose)."""
     rows: set[tuple[int, int, int]] = set()
     for ingredient_id, products in vocab.products.items():
         rows.add((ingredient_id, ingredient_id, 0))
         rows.update((ingredient_id, p.concept_id, 1) for p in products)
     mdd = vocab.sets["mdd"]
-    rows.update((mdd[0].concept_id, c.concept_id, int(c != mdd[0])) for c in mdd)
+    recurrent = vocab.sets.get("mdd_recurrent", ())
+    rows.update((mdd[0].concept_id, c.concept_id, int(c != mdd[0])) for c in (*mdd, *recurrent))
+    rows.update((c.concept_id, c.concept_id, 0) for c in recurrent)
     ect = vocab.first("ect").concept_id
     rows.update({(ect, ect, 0), (ect, ECT_BILATERAL, 1)})
     rows.update((c.concept_id, c.concept_id, 0) for c in vocab.sets["trd_exclusion"])

@@ -67,6 +67,24 @@ RESPONSE_D28 = {
     "augmentation": 0.32,
     "ect": 0.50,
 }
+# Confounding by severity (indication), for the adjusted comparisons to remove: each person has a
+# latent severity (standard normal) that the baseline scores measure, that steers the choice of
+# index treatment (the sicker are given ketamine, esketamine or ECT, the less sick a new standard
+# AD) and that lowers the chance of response whatever the treatment. Crude comparisons of the
+# rapid treatments with standard ADs are then biased towards the null; the response rates of
+# RESPONSE_D28 stay the crude (within-class) rates, as the literature reports them.
+SEVERITY_LOG_ODDS = {
+    "ketamine": 0.4,
+    "esketamine": 0.4,
+    "standard_ad": -0.4,
+    "augmentation": 0.0,
+    "ect": 0.6,
+}
+"""Log-odds, per SD of severity, of being given each index treatment (relative to the shares)."""
+SEVERITY_RESPONSE_CORRELATION = 0.5
+"""Correlation, within a class, of severity with a lower latent improvement."""
+MADRS_SEVERITY_CORRELATION = 0.8
+"""PHQ-9 baselines measure severity itself; MADRS baselines, a different rater, correlate 0.8."""
 KETAMINE_RESPONSE_INFLAMED = 0.68
 """Ketamine response when CRP >= 3 mg/L or IL-6 >= 3 pg/mL (`RESPONSE_D28` is then the
 non-inflamed rate): the interaction of the KETAMINE-MIDAZOLAM trial."""
@@ -167,6 +185,9 @@ ORPHAN_KETAMINE_SHARE = 0.04
 their ketamine series is invisible to the rules (an orphan in the diagnostics)."""
 CPT_ECT, CPT_PSYCHOTHERAPY = "90870", "90834"
 MDD_ICD10 = ("F32.2", "F33.1", "F33.2", "F32.1", "F33.9")
+RECURRENT_MDD_SHARE = 0.45
+"""Diagnosed persons with a record of recurrent major depression (code list mdd_recurrent, a
+descendant of MDD) between their first diagnosis and index: a covariate of the adjustment."""
 EXCLUSION_ICD10 = ("F31.9", "F20.9", "F29")
 """Source codes of the exclusion records, in the seed's trd_exclusion order."""
 
@@ -222,6 +243,8 @@ class People:
 
     person_id: np.ndarray
     index_class: np.ndarray
+    severity: np.ndarray
+    """Latent depression severity (standard normal): see SEVERITY_LOG_ODDS."""
     profile: np.ndarray
     index_day: np.ndarray
     age: np.ndarray
@@ -300,7 +323,10 @@ class Procedures:
 
 
 def _people(rng: np.random.Generator, n: int, first_id: int, cat: Catalogue) -> People:
-    index_class = rng.choice(len(INDEX_CLASSES), size=n, p=INDEX_CLASS_SHARES)
+    # severity comes from a child stream (spawning draws nothing from `rng`), so every other
+    # draw of the registry is the one it was before confounding was planted
+    severity = rng.spawn(1)[0].standard_normal(n)
+    index_class = _index_classes(rng, severity)
     panel = inflammation_panel(rng, n)
     age = np.clip(np.rint(rng.normal(47, 14, n)), 18, 85)
     very_old = rng.uniform(size=n) < AGE_ABOVE_90_SHARE
@@ -312,6 +338,7 @@ def _people(rng: np.random.Generator, n: int, first_id: int, cat: Catalogue) -> 
     people = People(
         person_id=np.arange(first_id, first_id + n, dtype=np.int64),
         index_class=index_class,
+        severity=severity,
         profile=rng.choice(len(PROFILES), size=n, p=PROFILE_SHARES),
         index_day=rng.integers(INDEX_FIRST, INDEX_LAST + 1, n),
         age=age,
@@ -337,6 +364,16 @@ def _people(rng: np.random.Generator, n: int, first_id: int, cat: Catalogue) -> 
     return people
 
 
+def _index_classes(rng: np.random.Generator, severity: np.ndarray) -> np.ndarray:
+    """Index treatment per person: the shares of INDEX_CLASS_SHARES tilted by severity (one
+    uniform per person, read against the person's cumulative shares as `rng.choice` does)."""
+    slope = np.array([SEVERITY_LOG_ODDS[c] for c in INDEX_CLASSES])
+    odds = np.array(INDEX_CLASS_SHARES)[None, :] * np.exp(severity[:, None] * slope[None, :])
+    cumulative = np.cumsum(odds / odds.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random(severity.size)
+    return np.minimum((cumulative <= u[:, None]).sum(axis=1), len(INDEX_CLASSES) - 1)
+
+
 def _distinct_choices(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> np.ndarray:
     """k distinct weighted picks per person (Gumbel top-k), so switches are real switches."""
     keys = np.log(weights)[None, :] + rng.gumbel(size=(n, weights.size))
@@ -344,11 +381,18 @@ def _distinct_choices(rng: np.random.Generator, weights: np.ndarray, n: int, k: 
 
 
 def _latent(rng: np.random.Generator, people: People) -> np.ndarray:
-    """Latent day-28 improvement per person (ketamine: by inflammation)."""
+    """Latent day-28 improvement per person (ketamine: by inflammation), lower for the more
+    severe within each class (severity standardised within the class, so that the class's
+    response rate stays on target)."""
     u = np.zeros(len(people))
-    z = rng.standard_normal(len(people))
+    noise = rng.standard_normal(len(people))
+    r = SEVERITY_RESPONSE_CORRELATION
+    z = np.zeros(len(people))
     for name in INDEX_CLASSES:
         members = people.is_class(name)
+        s = people.severity[members]
+        spread = s.std() if s.size > 1 and s.std() > 0 else 1.0
+        z[members] = -r * (s - s.mean()) / spread + np.sqrt(1 - r * r) * noise[members]
         groups = [(members, RESPONSE_D28[name])]
         if name == "ketamine":
             inflamed = people.panel.inflamed
@@ -667,6 +711,16 @@ def _conditions(
         subtype = rng.uniform(size=p.size) < 0.10 if len(mdd_ids) > 1 else np.zeros(p.size, bool)
         concept.append(np.where(subtype, mdd_ids[-1], mdd_ids[0]))
         source.append(np.array(MDD_ICD10)[rng.integers(0, len(MDD_ICD10), p.size)])
+    recurrent_ids = [c.concept_id for c in vocab.sets.get("mdd_recurrent", ())]
+    if recurrent_ids:  # from a child stream, like severity: the other records stay as they were
+        extra = rng.spawn(1)[0]
+        chosen = extra.uniform(size=diagnosed.size) < RECURRENT_MDD_SHARE
+        p, first = diagnosed[chosen], first_dx[chosen]
+        span = people.index_day[p] - first + 1
+        person.append(p)
+        day.append(first + (extra.uniform(size=p.size) * span).astype(np.int64))
+        concept.append(np.full(p.size, recurrent_ids[0]))
+        source.append(np.full(p.size, "F33.9"))
     for concept_id, code, share in (
         (cx.HYPERTENSION, "I10", 0.30),
         (cx.TYPE2_DIABETES, "E11.9", 0.12),
@@ -763,10 +817,16 @@ def _score_values(
 
 
 def _baseline_scores(
-    rng: np.random.Generator, n: int, params: tuple[float, float, int], score_max: int
+    rng: np.random.Generator,
+    severity: np.ndarray,
+    correlation: float,
+    params: tuple[float, float, int],
+    score_max: int,
 ) -> np.ndarray:
+    """Baseline scores measuring severity (with `correlation`; 1 is the severity itself)."""
     mean, sd, low = params
-    return np.clip(np.rint(rng.normal(mean, sd, n)), low, score_max).astype(np.int64)
+    z = correlation * severity + np.sqrt(1 - correlation**2) * rng.standard_normal(severity.size)
+    return np.clip(np.rint(mean + sd * z), low, score_max).astype(np.int64)
 
 
 def _observation(
@@ -774,7 +834,7 @@ def _observation(
 ) -> tuple[pl.DataFrame, Visits]:
     """PHQ-9 totals, stored in `observation` as Synthea-based CDMs do."""
     visits = _score_visits(rng, people)
-    baseline = _baseline_scores(rng, len(people), PHQ9_BASELINE, 27)
+    baseline = _baseline_scores(rng, people.severity, 1.0, PHQ9_BASELINE, 27)
     baseline = np.where(rng.uniform(size=len(people)) < ZERO_BASELINE_SHARE, 0, baseline)
     values = _score_values(rng, people, visits, baseline, 27)
     phq9 = vocab.first("phq9_total")
@@ -833,7 +893,9 @@ def _madrs(
     rated = rng.uniform(size=len(people)) < share
     keep = rated[visits.person] & (visits.slot != -2)
     sub = Visits(visits.person[keep], visits.day[keep], visits.slot[keep])
-    baseline = _baseline_scores(rng, len(people), MADRS_BASELINE, 60)
+    baseline = _baseline_scores(
+        rng, people.severity, MADRS_SEVERITY_CORRELATION, MADRS_BASELINE, 60
+    )
     values = _score_values(rng, people, sub, baseline, 60)
     madrs = vocab.first("madrs_total")
     days = people.index_day[sub.person] + sub.day

@@ -1,0 +1,21 @@
+"""marts.adjusted_comparisons: propensity-score weighted proportions, risk difference and risk
+ratio with robust 95% intervals and E-values per registry comparison and outcome, flagged
+imbalanced when a weighted |SMD| exceeds var balance_smd_threshold. Formulas in
+propensity/estimates.py; this model only feeds them."""
+
+from propensity import comparisons
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    members = dbt.ref("int_adjustment__populations")
+    outcomes = ", ".join(comparisons.OUTCOMES.values())
+    members = members.project(
+        f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated, {outcomes}"
+    ).df()
+    weights = dbt.ref("int_adjustment__propensity_scores")
+    weights = weights.project(f"{comparisons.MODEL_ROW}, ps_status, weight").df()
+    balance = dbt.ref("covariate_balance").df()
+    threshold = float(dbt.config.get("balance_smd_threshold"))
+    result = comparisons.adjusted_estimates(members, weights, balance, threshold)
+    return comparisons.with_keys(result, dbt.ref("int_adjustment__comparisons").df())

@@ -1,0 +1,21 @@
+"""marts.covariate_balance: standardised mean differences of every covariate of every adjusted
+registry comparison, before and after weighting (what a Love plot draws). Formulas in
+propensity/balance.py; this model only feeds them: the comparisons' episodes, and their
+models' covariates and weights."""
+
+from propensity import comparisons
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    covariates = comparisons.covariates_from_seed(dbt.ref("adjustment_covariates").df())
+    members = dbt.ref("int_adjustment__populations")
+    members = members.project(f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated")
+    rows = dbt.ref("int_adjustment__propensity_populations")
+    wanted = [comparisons.MODEL_ROW, *(c.name for c in covariates)]
+    values = rows.project(", ".join(c for c in wanted if c in rows.columns)).df()
+    weights = dbt.ref("int_adjustment__propensity_scores")
+    weights = weights.project(f"{comparisons.MODEL_ROW}, ps_status, weight").df()
+    episodes = values.merge(weights, on=comparisons.MODEL_ROW, validate="one_to_one")
+    result = comparisons.balance_table(members.df(), episodes, covariates)
+    return comparisons.with_keys(result, dbt.ref("int_adjustment__comparisons").df())

@@ -1,0 +1,76 @@
+{#-
+    reporting.covariate_balance: the standardised mean differences of marts.covariate_balance
+    for reports (the Love plot), with the seed's covariate labels. The group means stay out:
+    the proportion of a binary covariate in a small group is a count. A comparison's rows are
+    hidden (SMDs null, is_suppressed true) when reporting.response_rates hides the row of the
+    compared class or of the reference (same dataset, scale, timepoint and analysis), or has
+    none: the balance describes those episodes. Nothing here is a count.
+-#}
+{{ config(alias='covariate_balance') }}
+
+with
+
+balance as (
+    select * from {{ ref('covariate_balance') }}
+),
+
+covariates as (
+    select * from {{ ref('adjustment_covariates') }}
+),
+
+rates as (
+    select * from {{ ref('rpt_response_rates') }}
+),
+
+joined as (
+    select
+        balance.*,
+        covariates.label as covariate_label,
+        covariates.kind as covariate_kind,
+        treated.source,
+        treated.is_primary,
+        treated.timepoint_order,
+        treated.class_order,
+        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide,
+    from balance
+    left join covariates on balance.covariate = covariates.covariate
+    left join rates as treated
+        on balance.dataset_id = treated.dataset_id
+        and balance.scale = treated.scale
+        and balance.timepoint = treated.timepoint
+        and balance.analysis = treated.analysis
+        and balance.treatment_class = treated.treatment_class
+    left join rates as reference
+        on balance.dataset_id = reference.dataset_id
+        and balance.scale = reference.scale
+        and balance.timepoint = reference.timepoint
+        and balance.analysis = reference.analysis
+        and balance.reference_class = reference.treatment_class
+),
+
+final as (
+    select
+        source,
+        dataset_id,
+        scale,
+        timepoint,
+        analysis,
+        is_primary,
+        treatment_class,
+        reference_class,
+        timepoint_order,
+        class_order,
+        covariate,
+        covariate_label,
+        covariate_kind,
+        covariate_order,
+        hide as is_suppressed,
+        {{ unless_hidden('smd_before', 'hide') }} as smd_before,
+        {{ unless_hidden('smd_after', 'hide') }} as smd_after,
+        {{ unless_hidden(
+            'coalesce(abs(smd_after) <= ' ~ var('balance_smd_threshold') ~ ', false)', 'hide'
+        ) }} as is_balanced_after,
+    from joined
+)
+
+select * from final
