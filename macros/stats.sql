@@ -7,7 +7,7 @@
 -#}
 
 {% macro as_double(expr) -%}
-    cast({{ expr }} as double precision)
+    cast({{ expr }} as double)
 {%- endmacro %}
 
 

@@ -36,7 +36,7 @@
     (case
         when {{ is_small(count, policy) }} then '<{{ small_cell_threshold() }}'
         when {{ hidden }} then 'suppressed'
-        else cast({{ count }} as varchar)
+        else cast({{ count }} as {{ dbt.type_string() }})
     end)
 {%- endmacro %}
 
@@ -88,14 +88,14 @@
 
 
 {% macro duckdb__suppression_override() -%}
-    coalesce(cast(getvariable('trd_suppression') as varchar), {{ _suppression_override_var() }})
+    coalesce(cast(getvariable('trd_suppression') as {{ dbt.type_string() }}), {{ _suppression_override_var() }})
 {%- endmacro %}
 
 
 {% macro _suppression_override_var() -%}
     {%- set forced = var('suppression_override', none) -%}
     {%- if forced is none or forced == '' -%}
-        cast(null as varchar)
+        cast(null as {{ dbt.type_string() }})
     {%- elif forced == 'cms' -%}
         'cms'
     {%- else -%}

@@ -34,7 +34,7 @@ ordered as (
         row_number() over (partition by dataset_id order by step) as step_order,
         coalesce(n_excluded, 0) as excluded,
         {{ is_small('n_remaining') }} as remaining_is_small,
-        {{ is_small('coalesce(n_excluded, 0)') }} as excluded_is_small,
+        {{ is_small('coalesce(n_excluded, 0)') }} as excluded_is_small
     from attrition
 ),
 
@@ -42,8 +42,9 @@ ordered as (
 small_tail as (
     select
         *,
-        min(step_order) filter (where remaining_is_small)
-            over (partition by dataset_id) as tail_start,
+        -- (Spark has no FILTER on window aggregates: a CASE inside instead)
+        min(case when remaining_is_small then step_order end)
+            over (partition by dataset_id) as tail_start
     from ordered
 ),
 
@@ -51,9 +52,10 @@ small_tail as (
 bounds as (
     select
         *,
-        max(step_order) filter (
-            where excluded_is_small and (tail_start is null or step_order < tail_start)
-        ) over (partition by dataset_id) as top_end,
+        max(case
+            when excluded_is_small and (tail_start is null or step_order < tail_start)
+                then step_order
+        end) over (partition by dataset_id) as top_end
     from small_tail
 ),
 
@@ -63,7 +65,7 @@ decided as (
         coalesce(step_order >= tail_start, false)
             or coalesce(step_order < top_end, false) as hide_remaining,
         excluded_is_small
-            or (excluded <> 0 and coalesce(step_order = tail_start, false)) as hide_excluded,
+            or (excluded <> 0 and coalesce(step_order = tail_start, false)) as hide_excluded
     from bounds
 ),
 
@@ -78,7 +80,7 @@ final as (
         {{ count_display('n_remaining', 'hide_remaining') }} as n_remaining_display,
         {{ unless_hidden('n_excluded', 'hide_excluded') }} as n_excluded,
         {{ unless_hidden(count_display('n_excluded', 'hide_excluded'), 'n_excluded is null') }}
-            as n_excluded_display,
+            as n_excluded_display
     from decided
 )
 

@@ -44,7 +44,7 @@ status_rows as (
     select
         changes.*,
         pooled.n_all - sum(changes.n) over pair as n_not_evaluable,
-        bool_or({{ is_small('changes.n', 'changes.suppression') }}) over pair as pair_has_small,
+        bool_or({{ is_small('changes.n', 'changes.suppression') }}) over pair as pair_has_small
     from changes
     left join pooled
         on
@@ -66,13 +66,13 @@ status_rows as (
 decided as (
     select
         *,
-        {{ is_small('n') }} as hide,
+        {{ is_small('n') }} as hide
     from changes
     where responder_status = 'all'
-    union all by name
+    union all
     select
-        * exclude (n_not_evaluable, pair_has_small),
-        pair_has_small or {{ is_small('n_not_evaluable') }} as hide,
+        * except (n_not_evaluable, pair_has_small),
+        pair_has_small or {{ is_small('n_not_evaluable') }} as hide
     from status_rows
 ),
 
@@ -98,7 +98,7 @@ final as (
     'baseline_mean', 'baseline_median', 'followup_mean', 'followup_median', 'change_mean',
     'change_median', 'change_ci_low', 'change_ci_high',
 ] %}
-        {{ unless_hidden('decided.' ~ column, 'decided.hide') }} as {{ column }},
+        {{ unless_hidden('decided.' ~ column, 'decided.hide') }} as {{ column }}{{ ',' if not loop.last }}
 {%- endfor %}
     from decided
     left join timepoints on decided.timepoint = timepoints.timepoint

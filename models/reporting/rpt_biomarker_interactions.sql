@@ -31,7 +31,7 @@ outcome_visibility as (
         class_order,
         stratifier_label,
         'response' as outcome,
-        response_suppressed as outcome_suppressed,
+        response_suppressed as outcome_suppressed
     from shown_rates
     union all
     select
@@ -46,7 +46,7 @@ outcome_visibility as (
         class_order,
         stratifier_label,
         'remission' as outcome,
-        remission_suppressed as outcome_suppressed,
+        remission_suppressed as outcome_suppressed
     from shown_rates
 ),
 
@@ -65,7 +65,7 @@ hidden_by_rows as (
             then visibility.timepoint_order end) as timepoint_order,
         min(case when visibility.treatment_class = interactions.treatment_class
             then visibility.class_order end) as class_order,
-        min(visibility.stratifier_label) as stratifier_label,
+        min(visibility.stratifier_label) as stratifier_label
     from interactions
     left join outcome_visibility as visibility
         on
@@ -94,7 +94,7 @@ joined as (
         hidden_by_rows.timepoint_order,
         hidden_by_rows.class_order,
         hidden_by_rows.stratifier_label,
-        hidden_by_rows.n_rows_found < 4 or coalesce(hidden_by_rows.any_suppressed, true) as hide,
+        hidden_by_rows.n_rows_found < 4 or coalesce(hidden_by_rows.any_suppressed, true) as hide
     from interactions
     inner join hidden_by_rows
         on
@@ -132,7 +132,7 @@ final as (
         case when hide then null else rd_high_stratum_ci_high end as rd_high_stratum_ci_high,
         case when hide then null else interaction end as interaction,
         case when hide then null else interaction_ci_low end as interaction_ci_low,
-        case when hide then null else interaction_ci_high end as interaction_ci_high,
+        case when hide then null else interaction_ci_high end as interaction_ci_high
     from joined
 )
 

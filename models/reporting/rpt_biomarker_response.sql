@@ -54,7 +54,7 @@ small_cells as (
         max(case when rates.analysis = 'nri' then rates.n end) over stratum as n_nri,
         max(case when rates.analysis = 'locf' then rates.n end) over stratum as n_locf,
         -- the class's n is shown whenever it matters: a hidden class row hides its strata (B2)
-        class_rows.n - sum(rates.n) over pair as n_without_marker,
+        class_rows.n - sum(rates.n) over pair as n_without_marker
     from rates
     left join class_rows
         on
@@ -91,7 +91,7 @@ nested as (
             or {{ is_small('n_without_marker') }}
             or (analysis = 'oc' and {{ is_small('n_nri - n') }})
             or (analysis = 'oc' and {{ is_small('n_locf - n') }})
-            or (analysis = 'locf' and {{ is_small('n_nri - n') }}) as row_is_small,
+            or (analysis = 'locf' and {{ is_small('n_nri - n') }}) as row_is_small
     from small_cells
 ),
 
@@ -100,7 +100,7 @@ across_strata as (
         *,
         bool_or(row_is_small) over pair as n_small_in_pair,
         bool_or(responders_are_small) over pair as responders_small_in_pair,
-        bool_or(remitters_are_small) over pair as remitters_small_in_pair,
+        bool_or(remitters_are_small) over pair as remitters_small_in_pair
     from nested
     window pair as (
         partition by dataset_id, treatment_class, scale, timepoint, analysis, stratifier
@@ -111,7 +111,7 @@ across_analyses as (
     select
         *,
         bool_or(responders_small_in_pair) over cell as responders_small_any_analysis,
-        bool_or(remitters_small_in_pair) over cell as remitters_small_any_analysis,
+        bool_or(remitters_small_in_pair) over cell as remitters_small_any_analysis
     from across_strata
     window cell as (partition by dataset_id, treatment_class, scale, timepoint, stratifier)
 ),
@@ -128,7 +128,7 @@ flagged as (
         across_analyses.n_small_in_pair
             or coalesce(class_rows.is_suppressed, true)
             or across_analyses.remitters_small_any_analysis
-            or coalesce(class_rows.remission_suppressed, true) as hide_remission,
+            or coalesce(class_rows.remission_suppressed, true) as hide_remission
     from across_analyses
     left join class_rows
         on
@@ -166,7 +166,7 @@ final as (
             as {{ count }}_display,
     {%- for column in ['rate', 'ci_low', 'ci_high'] %}
         {{ unless_hidden('flagged.' ~ outcome ~ '_' ~ column, 'flagged.hide_' ~ outcome) }}
-            as {{ outcome }}_{{ column }},
+            as {{ outcome }}_{{ column }}{{ ',' if not (loop.last and outcome == 'remission') }}
     {%- endfor %}
 {%- endfor %}
     from flagged

@@ -1,5 +1,5 @@
 {#-
-    reporting.cohort_summary: episodes by dataset, source and treatment class, with age and sex,
+    reporting.cohort_summary: episodes by dataset, source and treatment class, with age and sex
     from marts.cohort_episodes, with small-cell suppression (SPEC 8). T = small_cell_threshold:
       C1, D1, C2, X1  whether a class's row is hidden is decided once, with the rates, in
           reporting.suppression_cells (small count; a small difference to an nri n of the class;
@@ -37,7 +37,7 @@ by_class as (
         count(*) filter (where is_trd) as n_trd,
         count(*) filter (where sex = 'F') as n_female,
         avg(age) as age_mean,
-        stddev_samp(age) as age_sd,
+        stddev_samp(age) as age_sd
     from episodes
     group by source, dataset_id, treatment_class
 ),
@@ -50,7 +50,7 @@ small_cells as (
     select
         *,
         {{ part_or_rest_is_small('n_trd', 'n_episodes') }} as trd_is_small,
-        {{ part_or_rest_is_small('n_female', 'n_episodes') }} as female_is_small,
+        {{ part_or_rest_is_small('n_female', 'n_episodes') }} as female_is_small
     from by_class_with_policy
 ),
 
@@ -59,7 +59,7 @@ decided as (
         small_cells.*,
         row_decisions.is_hidden as hide_row,
         bool_or(small_cells.trd_is_small and not row_decisions.is_hidden)
-            over (partition by small_cells.dataset_id) as hide_trd_in_dataset,
+            over (partition by small_cells.dataset_id) as hide_trd_in_dataset
     from small_cells
     inner join row_decisions
         on small_cells.dataset_id = row_decisions.dataset_id
@@ -70,7 +70,7 @@ flagged as (
     select
         *,
         hide_row or hide_trd_in_dataset as hide_trd,
-        hide_row or female_is_small as hide_female,
+        hide_row or female_is_small as hide_female
     from decided
 ),
 
@@ -93,7 +93,7 @@ final as (
         {{ unless_hidden('flagged.n_female / flagged.n_episodes', 'flagged.hide_female') }}
             as female_share,
         {{ unless_hidden('flagged.age_mean', 'flagged.hide_row') }} as age_mean,
-        {{ unless_hidden('flagged.age_sd', 'flagged.hide_row') }} as age_sd,
+        {{ unless_hidden('flagged.age_sd', 'flagged.hide_row') }} as age_sd
     from flagged
     left join classes on flagged.treatment_class = classes.treatment_class
 )

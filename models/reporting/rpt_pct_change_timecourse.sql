@@ -35,7 +35,7 @@ decided as (
         points.*,
         coalesce(
             oc_decisions.is_hidden, {{ is_small('points.n', 'points.suppression') }}
-        ) as hide,
+        ) as hide
     from points
     left join oc_decisions
         on points.dataset_id = oc_decisions.dataset_id
@@ -59,7 +59,7 @@ final as (
         {{ count_display('decided.n', 'decided.hide', 'decided.suppression') }} as n_display,
         {{ unless_hidden('decided.mean_pct_change', 'decided.hide') }} as mean_pct_change,
         {{ unless_hidden('decided.ci_low', 'decided.hide') }} as ci_low,
-        {{ unless_hidden('decided.ci_high', 'decided.hide') }} as ci_high,
+        {{ unless_hidden('decided.ci_high', 'decided.hide') }} as ci_high
     from decided
     left join timepoints on decided.timepoint = timepoints.timepoint
     left join classes on decided.treatment_class = classes.treatment_class

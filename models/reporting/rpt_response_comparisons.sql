@@ -29,7 +29,7 @@ outcome_visibility as (
         timepoint_order,
         class_order,
         'response' as outcome,
-        response_suppressed as outcome_suppressed,
+        response_suppressed as outcome_suppressed
     from shown_rates
     union all
     select
@@ -43,7 +43,7 @@ outcome_visibility as (
         timepoint_order,
         class_order,
         'remission' as outcome,
-        remission_suppressed as outcome_suppressed,
+        remission_suppressed as outcome_suppressed
     from shown_rates
 ),
 
@@ -55,7 +55,7 @@ joined as (
         treated.timepoint_order,
         treated.class_order,
         coalesce(treated.outcome_suppressed, true)
-            or coalesce(reference.outcome_suppressed, true) as hide,
+            or coalesce(reference.outcome_suppressed, true) as hide
     from comparisons
     left join outcome_visibility as treated
         on comparisons.dataset_id = treated.dataset_id
@@ -92,7 +92,7 @@ final as (
         case when hide then null else risk_difference_ci_high end as risk_difference_ci_high,
         case when hide then null else risk_ratio end as risk_ratio,
         case when hide then null else risk_ratio_ci_low end as risk_ratio_ci_low,
-        case when hide then null else risk_ratio_ci_high end as risk_ratio_ci_high,
+        case when hide then null else risk_ratio_ci_high end as risk_ratio_ci_high
     from joined
 )
 

@@ -36,7 +36,7 @@ small_cells as (
     select
         *,
         {{ part_or_rest_is_small('n_responders', 'n') }} as responders_are_small,
-        {{ part_or_rest_is_small('n_remitters', 'n') }} as remitters_are_small,
+        {{ part_or_rest_is_small('n_remitters', 'n') }} as remitters_are_small
     from rates
 ),
 
@@ -44,7 +44,7 @@ across_analyses as (
     select
         *,
         bool_or(responders_are_small) over cell as hide_responders_any_analysis,
-        bool_or(remitters_are_small) over cell as hide_remitters_any_analysis,
+        bool_or(remitters_are_small) over cell as hide_remitters_any_analysis
     from small_cells
     window cell as (partition by dataset_id, treatment_class, scale, timepoint)
 ),
@@ -52,7 +52,7 @@ across_analyses as (
 decided as (
     select
         across_analyses.*,
-        row_decisions.is_hidden as hide_row,
+        row_decisions.is_hidden as hide_row
     from across_analyses
     inner join row_decisions
         on across_analyses.dataset_id = row_decisions.dataset_id
@@ -66,7 +66,7 @@ flagged as (
     select
         *,
         hide_row or hide_responders_any_analysis as hide_response,
-        hide_row or hide_remitters_any_analysis as hide_remission,
+        hide_row or hide_remitters_any_analysis as hide_remission
     from decided
 ),
 
@@ -92,7 +92,7 @@ final as (
             as {{ count }}_display,
     {%- for column in ['rate', 'ci_low', 'ci_high'] %}
         {{ unless_hidden('flagged.' ~ outcome ~ '_' ~ column, 'flagged.hide_' ~ outcome) }}
-            as {{ outcome }}_{{ column }},
+            as {{ outcome }}_{{ column }}{{ ',' if not (loop.last and outcome == 'remission') }}
     {%- endfor %}
 {%- endfor %}
     from flagged

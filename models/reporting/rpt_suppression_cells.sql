@@ -67,7 +67,7 @@ hidden_totals as (
 ),
 
 nri_by_class as (
-    select dataset_id, treatment_class, scale, max(n) as n_nri,
+    select dataset_id, treatment_class, scale, max(n) as n_nri
     from rates
     where analysis = 'nri'
     group by dataset_id, treatment_class, scale
@@ -78,7 +78,7 @@ cohort_counts as (
         dataset_id,
         treatment_class,
         count(*) as n_episodes,
-        count(*) filter (where is_trd) as n_trd,
+        count(*) filter (where is_trd) as n_trd
     from episodes
     group by dataset_id, treatment_class
 ),
@@ -96,7 +96,7 @@ cohort_own as (
         coalesce(bool_or(
             {{ is_small('cohort.n_episodes - nri_by_class.n_nri', 'cohort.suppression') }}
             or {{ is_small('cohort.n_trd - nri_by_class.n_nri', 'cohort.suppression') }}
-        ), false) as differs_by_small,
+        ), false) as differs_by_small
     from cohort
     left join nri_by_class
         on cohort.dataset_id = nri_by_class.dataset_id
@@ -128,7 +128,7 @@ rates_own as (
                 {{ is_small('nri.n - rates.n', 'rates.suppression') }}, false
             )
             else false
-        end as differs_by_small,
+        end as differs_by_small
     from rates
     left join rates as nri
         on rates.dataset_id = nri.dataset_id
@@ -149,13 +149,13 @@ cells as (
         'cohort_summary' as view_name,
         dataset_id,
         treatment_class,
-        null::varchar as scale,
-        null::varchar as timepoint,
-        null::varchar as analysis,
+        cast(null as {{ dbt.type_string() }}) as scale,
+        cast(null as {{ dbt.type_string() }}) as timepoint,
+        cast(null as {{ dbt.type_string() }}) as analysis,
         dataset_id as group_key,
         n,
         is_small,
-        differs_by_small,
+        differs_by_small
     from cohort_own
     union all
     select
@@ -168,7 +168,7 @@ cells as (
         concat_ws('|', dataset_id, scale, timepoint, analysis) as group_key,
         n,
         is_small,
-        differs_by_small,
+        differs_by_small
     from rates_own
 ),
 
@@ -176,11 +176,11 @@ own_rules as (
     select
         *,
         is_small or differs_by_small as hidden_by_own,
-        count(*) filter (where is_small or differs_by_small) over grp as n_hidden_in_group,
+        count(case when is_small or differs_by_small then 1 end) over grp as n_hidden_in_group,
         row_number() over (
             partition by view_name, group_key, is_small or differs_by_small
             order by n, treatment_class
-        ) as size_rank,
+        ) as size_rank
     from cells
     window grp as (partition by view_name, group_key)
 ),
@@ -189,7 +189,7 @@ complementary as (
     select
         *,
         hidden_by_own
-            or (n_hidden_in_group = 1 and not hidden_by_own and size_rank = 1) as hidden_so_far,
+            or (n_hidden_in_group = 1 and not hidden_by_own and size_rank = 1) as hidden_so_far
     from own_rules
 ),
 
@@ -200,7 +200,7 @@ cohort_state as (
         bool_or(hidden_so_far) over (partition by view_name, dataset_id) as dataset_has_hidden,
         row_number() over (
             partition by view_name, dataset_id order by n, treatment_class
-        ) as dataset_rank,
+        ) as dataset_rank
     from complementary
 ),
 
@@ -213,7 +213,7 @@ decided as (
                 and hidden_totals.dataset_id is not null
                 and not cohort_state.dataset_has_hidden
                 and cohort_state.dataset_rank = 1
-            ) as is_hidden,
+            ) as is_hidden
     from cohort_state
     left join hidden_totals
         on cohort_state.dataset_id = hidden_totals.dataset_id
@@ -234,7 +234,7 @@ final as (
             when differs_by_small then 'differs_by_small'
             when hidden_so_far then 'complementary'
             when is_hidden then 'hides_attrition_total'
-        end as hidden_because,
+        end as hidden_because
     from decided
 )
 

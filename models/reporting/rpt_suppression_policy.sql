@@ -42,7 +42,7 @@ final as (
                 || '("suppressed") where a small count could otherwise be worked out from '
                 || 'totals, neighbouring numbers or another table of the report. Zero is shown.'
             else
-                'Exact counts: the dataset''s results are published per arm (suppression: none '
+                'Exact counts: the dataset’s results are published per arm (suppression: none '
                 || 'in its dataset.yml, the default for trials).'
         end as rule
     from resolved

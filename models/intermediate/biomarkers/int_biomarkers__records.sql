@@ -168,7 +168,7 @@ registry_records as (
         episodes.episode_key,
         converted.marker,
         cast(null as integer) as ady,
-        cast(converted.record_date - episodes.index_date as integer) as study_day,
+        cast({{ days_between('episodes.index_date', 'converted.record_date') }} as integer) as study_day,
         converted.value_as_number * converted.factor as value,
         converted.value_as_number as source_value,
         converted.source_unit,

@@ -13,13 +13,13 @@ with episodes as (
 
 concept_map as (
     select * from {{ ref('int_registry__concept_map') }}
-    where concept_set like '%\_total' escape '\'
+    where concept_set like '%!_total' escape '!'
 ),
 
 score_codes as (
     select distinct concept_set, concept_code
     from {{ ref('concept_sets') }}
-    where concept_set like '%\_total' escape '\'
+    where concept_set like '%!_total' escape '!'
         and vocabulary_id = 'LOINC'
         and concept_code is not null
 ),
@@ -100,11 +100,11 @@ final as (
         episodes.dataset_id,
         episodes.episode_key,
         distinct_scores.scale,
-        cast(distinct_scores.record_date - episodes.index_date as integer) as study_day,
+        cast({{ days_between('episodes.index_date', 'distinct_scores.record_date') }} as integer) as study_day,
         cast(distinct_scores.value_as_number as double) as value,
         false as is_anl01,
-        cast(null as varchar) as visit_timepoint,
-        distinct_scores.table_name || ':' || cast(distinct_scores.source_id as varchar)
+        cast(null as {{ dbt.type_string() }}) as visit_timepoint,
+        distinct_scores.table_name || ':' || cast(distinct_scores.source_id as {{ dbt.type_string() }})
             as record_id
     from episodes
     inner join distinct_scores

@@ -13,16 +13,21 @@ in_window as (
 ),
 
 final as (
-    select
-        dataset_id,
-        episode_key,
-        scale,
-        value as baseline
-    from in_window
-    qualify row_number() over (
-        partition by dataset_id, episode_key, scale
-        order by study_day desc, record_id desc
-    ) = 1
+    -- (a QUALIFY in DuckDB; Spark has none)
+    select * except (row_rank)
+    from (
+        select
+            dataset_id,
+            episode_key,
+            scale,
+            value as baseline,
+            row_number() over (
+                partition by dataset_id, episode_key, scale
+                order by study_day desc, record_id desc
+            ) as row_rank
+        from in_window
+    ) as ranked
+    where row_rank = 1
 )
 
 select * from final

@@ -76,7 +76,7 @@ by_ancestor as (
     select
         anchors.dataset_id,
         ancestors.descendant_concept_id as concept_id,
-        anchors.* exclude (dataset_id, concept_id, match_route),
+        anchors.* except (dataset_id, concept_id, match_route),
         'ancestor' as match_route
     from anchors
     inner join ancestors
@@ -92,20 +92,25 @@ all_matches as (
 ),
 
 final as (
-    select
-        dataset_id,
-        concept_id,
-        concept_set,
-        seed_concept_id,
-        seed_concept_name,
-        ad_class,
-        match_route
-    from all_matches
+    -- (a QUALIFY in DuckDB; Spark has none)
     -- one row per concept and seed row; the most direct route wins
-    qualify row_number() over (
-        partition by dataset_id, concept_id, seed_concept_id
-        order by case match_route when 'seed' then 1 when 'code' then 2 else 3 end
-    ) = 1
+    select * except (row_rank)
+    from (
+        select
+            dataset_id,
+            concept_id,
+            concept_set,
+            seed_concept_id,
+            seed_concept_name,
+            ad_class,
+            match_route,
+            row_number() over (
+                partition by dataset_id, concept_id, seed_concept_id
+                order by case match_route when 'seed' then 1 when 'code' then 2 else 3 end
+            ) as row_rank
+        from all_matches
+    ) as ranked
+    where row_rank = 1
 )
 
 select * from final

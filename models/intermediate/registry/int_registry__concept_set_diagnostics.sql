@@ -120,7 +120,7 @@ matched_by_source_value as (
         concept_sets.concept_set,
         'matched' as kind,
         0 as concept_id,
-        cast(null as varchar) as concept_name,
+        cast(null as {{ dbt.type_string() }}) as concept_name,
         concept_sets.vocabulary_id,
         concept_sets.concept_code,
         concept_sets.seed_concept_id as via_concept_id,
@@ -141,7 +141,7 @@ named_present as (
         concepts.concept_name,
         concepts.vocabulary_id,
         concepts.concept_code,
-        string_split(trim(regexp_replace(lower(concepts.concept_name), '[^a-z0-9]+', ' ', 'g')), ' ')
+        {{ words('concepts.concept_name') }}
             as name_words
     from concept_counts
     inner join concepts
@@ -152,38 +152,43 @@ named_present as (
 search_terms as (
     select
         *,
-        string_split(trim(regexp_replace(lower(seed_concept_name), '[^a-z0-9]+', ' ', 'g')), ' ')
+        {{ words('seed_concept_name') }}
             as term_words
     from concept_sets
 ),
 
 orphan_hits as (
-    select
-        named_present.dataset_id,
-        search_terms.concept_set,
-        'orphan' as kind,
-        named_present.concept_id,
-        named_present.concept_name,
-        named_present.vocabulary_id,
-        named_present.concept_code,
-        search_terms.seed_concept_id as via_concept_id,
-        search_terms.seed_concept_name as via_concept_name,
-        cast(null as varchar) as match_route,
-        named_present.n_records,
-        named_present.n_persons
-    from named_present
-    inner join search_terms
-        on named_present.record_domain = search_terms.record_domain
-        and list_has_all(named_present.name_words, search_terms.term_words)
-    anti join concept_map
-        on named_present.dataset_id = concept_map.dataset_id
-        and named_present.concept_id = concept_map.concept_id
-        and search_terms.concept_set = concept_map.concept_set
+    -- (a QUALIFY in DuckDB; Spark has none)
     -- one row per orphan and code list: the entry with the most words matched, then the lowest id
-    qualify row_number() over (
-        partition by named_present.dataset_id, search_terms.concept_set, named_present.concept_id
-        order by len(search_terms.term_words) desc, search_terms.seed_concept_id
-    ) = 1
+    select * except (row_rank)
+    from (
+        select
+            named_present.dataset_id,
+            search_terms.concept_set,
+            'orphan' as kind,
+            named_present.concept_id,
+            named_present.concept_name,
+            named_present.vocabulary_id,
+            named_present.concept_code,
+            search_terms.seed_concept_id as via_concept_id,
+            search_terms.seed_concept_name as via_concept_name,
+            cast(null as {{ dbt.type_string() }}) as match_route,
+            named_present.n_records,
+            named_present.n_persons,
+            row_number() over (
+                partition by named_present.dataset_id, search_terms.concept_set, named_present.concept_id
+                order by {{ list_length('search_terms.term_words') }} desc, search_terms.seed_concept_id
+            ) as row_rank
+        from named_present
+        inner join search_terms
+            on named_present.record_domain = search_terms.record_domain
+            and {{ list_contains_all('named_present.name_words', 'search_terms.term_words') }}
+        anti join concept_map
+            on named_present.dataset_id = concept_map.dataset_id
+            and named_present.concept_id = concept_map.concept_id
+            and search_terms.concept_set = concept_map.concept_set
+    ) as ranked
+    where row_rank = 1
 ),
 
 final as (

@@ -15,6 +15,9 @@
 --         drug_exposure_id, so it holds the agent that opened the era. Exposures sharing a
 --         start date always share an era, whatever their order (the later one's gap is <= 0).
 
+{%- set by_start =
+    'partition by dataset_id, person_id, drug_key order by start_date, drug_exposure_id' %}
+
 with exposures as (
     select * from {{ ref('int_registry__drug_exposures') }}
 ),
@@ -27,20 +30,19 @@ sorted_exposures as (
         count(*) over whole_partition as n_in_partition,
         max(end_date) over whole_partition as last_end_date
     from exposures
+    -- Spark cannot derive a named window from another (by_start rows between ...): the
+    -- partition and order are written out in each of the three windows
     window
-        by_start as (
-            partition by dataset_id, person_id, drug_key
-            order by start_date, drug_exposure_id
-        ),
-        preceding_rows as (by_start rows between unbounded preceding and 1 preceding),
-        whole_partition as (by_start rows between unbounded preceding and unbounded following)
+        by_start as ({{ by_start }}),
+        preceding_rows as ({{ by_start }} rows between unbounded preceding and 1 preceding),
+        whole_partition as ({{ by_start }} rows between unbounded preceding and unbounded following)
 ),
 
 era_first_rows as (
     select * from sorted_exposures
     where
         running_end_before is null
-        or start_date - running_end_before > {{ var('era_gap_days') }}
+        or {{ days_between('running_end_before', 'start_date') }} > {{ var('era_gap_days') }}
 ),
 
 eras as (
@@ -74,7 +76,7 @@ final as (
         ad_class,
         era_start_date,
         era_end_date,
-        era_end_date - era_start_date + 1 as era_days,
+        {{ days_between('era_start_date', 'era_end_date') }} + 1 as era_days,
         n_exposures
     from eras
 )

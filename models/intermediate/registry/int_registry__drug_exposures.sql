@@ -10,25 +10,33 @@ with exposures as (
 ),
 
 drug_map as (
-    select
-        dataset_id,
-        concept_id,
-        concept_set as treatment_class,
-        case
-            when concept_set = 'standard_ad' then cast(seed_concept_id as varchar)
-            else concept_set
-        end as drug_key,
-        seed_concept_id,
-        seed_concept_name,
-        ad_class
-    from {{ ref('int_registry__concept_map') }}
-    where concept_set in ('ketamine', 'esketamine', 'standard_ad', 'augmentation')
+    -- (a QUALIFY in DuckDB; Spark has none)
     -- a product holding two agents of one drug key (rare) counts once for that key; deduplicated
     -- here, on the small vocabulary side, so the exposures need no window
-    qualify row_number() over (
-        partition by dataset_id, concept_id, drug_key
-        order by seed_concept_id
-    ) = 1
+    select * except (row_rank)
+    from (
+        select
+            dataset_id,
+            concept_id,
+            concept_set as treatment_class,
+            case
+                when concept_set = 'standard_ad' then cast(seed_concept_id as {{ dbt.type_string() }})
+                else concept_set
+            end as drug_key,
+            seed_concept_id,
+            seed_concept_name,
+            ad_class,
+            row_number() over (
+                partition by
+                    dataset_id,
+                    concept_id,
+                    case when concept_set = 'standard_ad' then cast(seed_concept_id as {{ dbt.type_string() }}) else concept_set end
+                order by seed_concept_id
+            ) as row_rank
+        from {{ ref('int_registry__concept_map') }}
+        where concept_set in ('ketamine', 'esketamine', 'standard_ad', 'augmentation')
+    ) as ranked
+    where row_rank = 1
 ),
 
 mapped as (

@@ -38,7 +38,7 @@ flagged as (
     select
         *,
         coalesce(
-            session_date - lag(session_date) over by_person > {{ var('ect_course_gap_days') }},
+            {{ days_between('lag(session_date) over by_person', 'session_date') }} > {{ var('ect_course_gap_days') }},
             true
         ) as opens_course
     from sessions
@@ -67,7 +67,7 @@ final as (
         min(seed_concept_name) as ingredient,
         min(session_date) as course_start_date,
         max(session_date) as course_end_date,
-        max(session_date) - min(session_date) + 1 as course_days,
+        {{ days_between('min(session_date)', 'max(session_date)') }} + 1 as course_days,
         count(*) as n_sessions
     from numbered
     group by dataset_id, person_id, course_number

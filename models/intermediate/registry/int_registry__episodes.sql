@@ -18,19 +18,26 @@ qualifying as (
 ),
 
 earliest as (
-    select * from qualifying
-    qualify row_number() over (
-        partition by dataset_id, person_id, treatment_class
-        order by index_date, drug_key
-    ) = 1
+    -- (a QUALIFY in DuckDB; Spark has none)
+    select * except (row_rank)
+    from (
+        select
+            *,
+            row_number() over (
+                partition by dataset_id, person_id, treatment_class
+                order by index_date, drug_key
+            ) as row_rank
+        from qualifying
+    ) as ranked
+    where row_rank = 1
 ),
 
 final as (
     select
         'registry' as source,
         earliest.dataset_id,
-        cast(earliest.person_id as varchar) as person_key,
-        earliest.dataset_id || ':' || cast(earliest.person_id as varchar)
+        cast(earliest.person_id as {{ dbt.type_string() }}) as person_key,
+        earliest.dataset_id || ':' || cast(earliest.person_id as {{ dbt.type_string() }})
             || ':' || earliest.treatment_class as episode_key,
         earliest.treatment_class,
         earliest.ingredient as treatment,

@@ -35,7 +35,7 @@ treatment_periods as (
         treatment_class,
         ingredient_concept_id,
         ingredient,
-        cast(null as varchar) as ad_class,
+        cast(null as {{ dbt.type_string() }}) as ad_class,
         course_start_date as period_start_date,
         course_end_date as period_end_date
     from ect_courses

@@ -95,14 +95,14 @@ chosen_records as (
         grid.episode_key,
         grid.scale,
         grid.timepoint,
-        arg_min(
-            struct_pack(value := assessments.value, study_day := assessments.study_day),
-            struct_pack(
-                not_anl01 := case when assessments.is_anl01 then 0 else 1 end,
-                distance := abs(assessments.study_day - grid.target_day),
-                study_day := assessments.study_day,
-                record_id := assessments.record_id
-            )
+        min_by(
+            {{ struct_of([('value', 'assessments.value'), ('study_day', 'assessments.study_day')]) }},
+            {{ struct_of([
+                ('not_anl01', 'case when assessments.is_anl01 then 0 else 1 end'),
+                ('distance', 'abs(assessments.study_day - grid.target_day)'),
+                ('study_day', 'assessments.study_day'),
+                ('record_id', 'assessments.record_id'),
+            ]) }}
         ) filter (
             where
                 (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
@@ -111,13 +111,13 @@ chosen_records as (
                     and assessments.study_day between grid.window_start and grid.window_end
                 )
         ) as observed,
-        arg_max(
-            struct_pack(value := assessments.value, study_day := assessments.study_day),
-            struct_pack(
-                study_day := assessments.study_day,
-                anl01 := case when assessments.is_anl01 then 1 else 0 end,
-                record_id := assessments.record_id
-            )
+        max_by(
+            {{ struct_of([('value', 'assessments.value'), ('study_day', 'assessments.study_day')]) }},
+            {{ struct_of([
+                ('study_day', 'assessments.study_day'),
+                ('anl01', 'case when assessments.is_anl01 then 1 else 0 end'),
+                ('record_id', 'assessments.record_id'),
+            ]) }}
         ) filter (where assessments.study_day <= grid.window_end) as last_value
     from grid
     inner join relevant_assessments as assessments

@@ -6,7 +6,7 @@ renamed as (
     select
         trim(dataset_id) as dataset_id,
         upper(trim(scale)) as scale,
-        cast(threshold as double precision) as remission_threshold
+        cast(threshold as double) as remission_threshold
     from source
 )
 

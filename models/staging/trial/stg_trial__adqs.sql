@@ -8,7 +8,7 @@ renamed as (
         nullif(trim(studyid), '') as studyid,
         trim(usubjid) as usubjid,
         nullif(upper(trim(paramcd)), '') as paramcd,
-        cast(aval as double precision) as aval,
+        cast(aval as double) as aval,
         cast(ady as integer) as ady,
         nullif(trim(avisit), '') as avisit,
         avisitn,
