@@ -55,11 +55,12 @@ METADATA_DDL: dict[str, str] = {
             dataset_id varchar,
             file varchar,                     -- file name; null for dataset-level rows
             sha256 varchar,
-            rows bigint,
+            rows bigint,                      -- rows loaded from the file
             status varchar not null,          -- loaded | rejected
             started_at timestamp not null,
             finished_at timestamp,
-            message varchar
+            message varchar,
+            rows_read bigint                  -- rows the file holds, counted apart from its reader
         )""",
 }
 
@@ -71,3 +72,5 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_table_ddl(table))
     for ddl in METADATA_DDL.values():
         con.execute(ddl)
+    # warehouses written before rows were reconciled per file lack the column
+    con.execute("alter table raw.load_audit add column if not exists rows_read bigint")

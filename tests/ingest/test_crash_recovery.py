@@ -61,7 +61,16 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds
 
     # when `trd ingest` is killed with SIGKILL while it is reading drug_exposure.csv
     process = subprocess.Popen(
-        [sys.executable, "-m", "trd.cli", "--warehouse", str(warehouse), "ingest", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "trd.cli",
+            "-v",
+            "--warehouse",
+            str(warehouse),
+            "ingest",
+            str(folder),
+        ],
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -318,7 +318,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
     con.executemany(
-        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
         [
             ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 176, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
