@@ -5,8 +5,10 @@ provenance tables of `raw`. Leaves: `index.html`, `data-quality.html` and `metho
 self-contained (no network needed to view), in `reports/_site/` unless told otherwise.
 
 The gate comes first: a report is not published while the latest `check` run has an error-level
-failure, nor before any check ran, unless `allow_failed_checks`, which stamps a red banner on
-every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
+failure, nor before any check ran, nor when that run is stale (older than the latest build, not
+covering every loaded dataset in its loaded version, or the marts older than a load:
+expectations/freshness.py), unless `allow_failed_checks`, which stamps a red banner saying
+why on every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
 files are parsed here, executed with nbclient and exported with nbconvert and our own template
 (`_nbconvert/trd`), which inlines the stylesheet and loads no script.
 """
@@ -32,8 +34,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from expectations.freshness import stale_reasons
+from trd import console
 from trd.errors import ConfigError, DataRejected, TrdError
+from trd.outputs import output_folder
 from trd.settings import SMALL_CELL_THRESHOLD
+from trd.warehouse import open_warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent
 PAGES = ("index", "data-quality", "methods")
@@ -102,7 +108,8 @@ def _listed(failures: list[tuple[str, str]], limit: int = 10) -> str:
 
 
 def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> Gate:
-    """Refuse to publish while an error-level check fails or no check ran (SPEC 7 and 9)."""
+    """Refuse to publish while an error-level check fails, no check ran, or the latest check run
+    is stale (SPEC 7 and 9); with `allow_failed_checks`, the banner says which."""
     run_id = _latest_check_run(con)
     if run_id is None:
         if allow_failed_checks:
@@ -116,7 +123,21 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
             fix="run `trd check` first, then `trd report` "
             "(or pass --allow-failed-checks for a draft marked as not validated)",
         )
+    stale = stale_reasons(con, run_id)
     failures = _error_failures(con, run_id)
+    if stale is not None and (allow_failed_checks or not failures):
+        if allow_failed_checks:
+            failed = f"; and {len(failures)} error-level check(s) failed" if failures else ""
+            return Gate(
+                f"NOT VALIDATED: the data-quality results are stale ({stale}){failed}. "
+                "Rendered with --allow-failed-checks; do not publish."
+            )
+        raise DataRejected(
+            rule=f"the latest data-quality run {run_id} does not vouch for the warehouse as it "
+            f"is: {stale}; a report is published only from checked data",
+            fix=f"{stale.fix} (or pass --allow-failed-checks for a draft marked as not "
+            "validated on every page)",
+        )
     if not failures:
         return Gate()
     listed = _listed(failures)
@@ -341,14 +362,15 @@ def stamp_banner(page: Path, message: str) -> None:
 
 
 def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool = False) -> int:
-    """Gate, render every page, stamp the banner if the gate was overridden; print the paths."""
-    if not warehouse.exists():
-        raise ConfigError(
-            rule=f"warehouse {warehouse} does not exist",
-            fix="run `trd ingest DIR` and `trd build` first, or point --warehouse/TRD_WAREHOUSE "
-            "at an existing file",
-        )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    """Gate, render every page, stamp the banner if the gate was overridden; print where."""
+    con = open_warehouse(
+        warehouse,
+        "report",
+        read_only=True,
+        missing_fix="run `trd ingest DIR`, `trd build` and `trd check` first, or point "
+        "--warehouse / TRD_WAREHOUSE at an existing warehouse file",
+    )
+    with con:
         if not _has_table(con, "reporting", "response_rates"):
             raise ConfigError(
                 rule=f"warehouse {warehouse} has no reporting views (reporting.response_rates)",
@@ -356,26 +378,28 @@ def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool =
             )
         gate = publish_gate(con, allow_failed_checks)
         threshold = _threshold(con)
-    out = (out or DEFAULT_OUT).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out or DEFAULT_OUT, "--out")
     env = _kernel_env(warehouse.resolve(), threshold)
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
-    if quarto:
-        pages = _render_quarto(quarto, out, env)
-    else:
-        with ThreadPoolExecutor(max_workers=len(PAGES)) as pool:
-            pages = list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+    pages = _render_quarto(quarto, out, env) if quarto else _render_fallback(out, env)
     if gate.banner:
         for page in pages:
             stamp_banner(page, gate.banner)
-        print(f"trd report: WARNING: {gate.banner}", file=sys.stderr)
+        console.warn(f"trd report: WARNING: {gate.banner}")
     elapsed = time.perf_counter() - started
-    for page in pages:
-        print(page)
-    print(
-        f"trd report: {len(pages)} pages in {elapsed:.1f} s "
-        f"({'quarto' if quarto else 'nbclient fallback'})",
-        file=sys.stderr,
+    others = ", ".join(p.name for p in pages[1:])
+    console.say(
+        f"trd report: {len(pages)} pages in {elapsed:.1f} s: {pages[0]} ({others} beside it)"
     )
+    console.detail(f"  rendered with {'quarto' if quarto else 'the nbclient fallback'}")
     return 0
+
+
+def _render_fallback(out: Path, env: dict[str, str]) -> list[Path]:
+    """The pages in parallel (one kernel each); on Ctrl-C, stop waiting for them."""
+    pool = ThreadPoolExecutor(max_workers=len(PAGES))
+    try:
+        return list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -29,6 +29,17 @@ EXIT_CODES = """exit codes:
   70   an internal error of trd (a bug: please report it with the output of `trd -v ...`)"""
 
 
+INTERRUPTED = {
+    "ingest": "the dataset being loaded was left as it was (nothing half-loaded is kept)",
+    "build": "the build did not finish (dq.builds records it so): run `trd build` again",
+    "check": "no check run was recorded",
+    "report": "the report folder may be incomplete: run `trd report` again",
+    "run": "stopped in the stage that was running: run the command again",
+    "demo": "stopped in the stage that was running: run the command again",
+}
+"""What Ctrl-C leaves behind, per command."""
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="trd",
@@ -200,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.warn(f"{command}: {err}")
         return err.exit_code
     except KeyboardInterrupt:
-        console.warn(f"{command}: interrupted; nothing half-written was kept")
+        console.warn(f"{command}: interrupted; {INTERRUPTED[args.command]}")
         return Exit.INTERRUPTED
     except OSError as err:
         console.warn(

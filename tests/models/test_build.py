@@ -97,10 +97,10 @@ def locked_warehouse(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_locked_warehouse_is_reported_busy(locked_warehouse: Path) -> None:
-    with pytest.raises(WarehouseBusy, match="another process has .* open") as caught:
+    with pytest.raises(WarehouseBusy, match=r"another process \(process \d+\) is using") as caught:
         build(locked_warehouse)
-    assert caught.value.exit_code == 1
-    assert "wait for that process to finish" in str(caught.value)
+    assert caught.value.exit_code == 75  # busy: retry later
+    assert "wait for the other trd command to finish" in str(caught.value)
 
 
 def test_failed_dbt_test_names_the_test_and_exits_1(
@@ -144,3 +144,34 @@ def test_arm_repeated_after_trimming_fails_the_grain_test_once(
     assert (
         "unique_combination_of_columns_stg_meta__dataset_arms_dataset_id__arm: Got 1 result" in err
     )
+
+
+def test_a_build_records_itself_for_the_publish_gate(bare_build: BareBuild) -> None:
+    # the project's on-run hooks (macros/record_build.sql) write dq.builds, for trd build and
+    # a plain `dbt build` alike
+    (row,) = query(
+        bare_build.warehouse,
+        "select command, status, n_failed, finished_at > started_at from dq.builds",
+    )
+    assert row == ("build", "success", 0, True)
+
+
+def test_quiet_build_prints_one_line_and_keeps_dbts_node_log_in_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a warehouse, and output that is not a terminal (as in CI)
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")  # the two seeds' own tests only
+    # when a small selection is built without -v
+    code = main(["--warehouse", str(path), "build", "--select", "timepoints treatment_classes"])
+    # then one line says what was built, without colour codes, and dbt's node lines are in
+    # its log file
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines() == [
+        line for line in captured.out.splitlines() if line.startswith("trd build: ")
+    ]
+    assert len(captured.out.splitlines()) == 1
+    assert "2 seeds" in captured.out and "\x1b[" not in captured.out + captured.err
+    log = (Path(os.environ["DBT_LOG_PATH"]) / "dbt.log").read_text(encoding="utf-8")
+    assert "OK loaded seed file reference.treatment_classes" in log
