@@ -28,7 +28,7 @@ from expectations.results import CheckResult, RawGateRun
 from expectations.runner import Scope, run_suites
 from expectations.store import record_run
 from expectations.suites import marts
-from trd import console
+from trd import console, interrupts
 from trd.errors import ConfigError
 from trd.outputs import output_file, output_folder
 from trd.settings import DATA_DOCS_ENV, data_docs_dir
@@ -48,11 +48,6 @@ def check(
     Docs show the gate's validations too.
     """
     warehouse = Path(warehouse)
-    docs_dir = output_folder(
-        gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs),
-        f"the Data Docs folder (${DATA_DOCS_ENV}, default gx/data_docs beside the warehouse)",
-    )
-    junit = output_file(junit, "--junit") if junit is not None else None
     started = _now()
     con = open_warehouse(
         warehouse,
@@ -62,6 +57,11 @@ def check(
     )
     try:
         _require_marts(con, warehouse)
+        docs_dir = output_folder(
+            gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs),
+            f"the Data Docs folder (${DATA_DOCS_ENV}, default gx/data_docs beside the warehouse)",
+        )
+        junit = output_file(junit, "--junit") if junit is not None else None
         for reason in build_reasons(con):
             console.warn(f"trd check: WARNING: {reason}: run `trd build` before `trd check`")
         context = gate_run.context() if gate_run else ephemeral_context(docs_dir)
@@ -69,6 +69,7 @@ def check(
         covered = con.execute("select dataset_id, _load_id from raw.datasets").fetchall()
         with console.progress("trd check", total=_n_units(con), unit="suites") as bar:
             results = _raw_results(con, context, validated, bar) + _mart_results(con, context, bar)
+        interrupts.check()  # a run cut short is not recorded as a check of everything
         con.execute("begin transaction")
         run_id = record_run(con, "check", results, started, _now(), covered=covered)
         con.execute("commit")

@@ -54,7 +54,7 @@ from ingest.validate import (
     check_required_files,
     unloaded_keys,
 )
-from trd import console
+from trd import console, interrupts
 from trd.errors import ConfigError, DataRejected, Problems, TrdError, one_or_many
 from trd.warehouse import open_warehouse
 
@@ -260,6 +260,7 @@ def _ingest_one(
             status = _load(con, load, gate_run, Path(workdir))
     except TrdError as err:
         _discard_staging(con, load)
+        interrupts.check()  # a check that failed because Ctrl-C stopped its query
         _audit_rejection(con, load, err)
         console.warn(f"trd ingest: {err}")
         console.say(
@@ -338,14 +339,23 @@ def _load(
     if problems:
         raise one_or_many(problems, dataset)
     with load.phase("waiting for the GX import"):
-        gate_import.join()
+        _join(gate_import)
     with load.phase("raw data-quality gate"):
         results = _run_raw_gate(con, load.prefix, config, gate_run)
+    interrupts.check()  # never commit after Ctrl-C, even one a library swallowed
     with load.phase("commit"):
         _commit(con, load, config)
     if gate_run is not None:
         gate_run.by_dataset[dataset] = results
     return "loaded"
+
+
+def _join(thread: threading.Thread) -> None:
+    """Wait for `thread` in short slices: a plain join is not interrupted by Ctrl-C when the
+    signal reaches another thread, and the GX import runs for seconds."""
+    while thread.is_alive():
+        thread.join(0.05)
+        interrupts.check()
 
 
 def _reconcile(con: duckdb.DuckDBPyConnection, load: _Load, data_file: DataFile) -> None:
@@ -451,6 +461,7 @@ def _stage_file(
     rows = 0
     for batch in _read_ahead(opened.batches()):
         rows += _stage_batch(con, target, table, load, config, opened, batch)
+        interrupts.check()
     load.rows_read[data_file.name] = (
         opened.expected_rows if opened.expected_rows is not None else opened.rows_read
     )

@@ -35,7 +35,7 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from expectations.freshness import stale_reasons
-from trd import console
+from trd import console, interrupts
 from trd.errors import ConfigError, DataRejected, TrdError
 from trd.outputs import output_folder
 from trd.settings import SMALL_CELL_THRESHOLD
@@ -383,6 +383,7 @@ def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool =
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
     pages = _render_quarto(quarto, out, env) if quarto else _render_fallback(out, env)
+    interrupts.check()
     if gate.banner:
         for page in pages:
             stamp_banner(page, gate.banner)

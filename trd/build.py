@@ -30,8 +30,8 @@ from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from ingest.schema import create_raw_schema
-from trd import console
-from trd.errors import TrdError
+from trd import console, interrupts
+from trd.errors import ConfigError, TrdError
 from trd.settings import REPO_ROOT
 from trd.warehouse import open_warehouse
 
@@ -60,6 +60,12 @@ def build(warehouse: Path, select: str | None = None) -> int:
     with console.progress("trd build", unit="nodes") as bar:
         result = run_dbt(args, warehouse, _progress_callback(bar))
     _raise_on_failure(result, warehouse)
+    if select and not _built(result):
+        raise ConfigError(
+            f"--select {select!r} matches no model, seed or test of the project",
+            "check the names (dbt selection syntax: model names, +model, path:models/marts, "
+            "tag:...); `.venv/bin/dbt ls --select ...` lists what a selection matches",
+        )
     console.say(f"trd build: {_summary(result)} in {time.perf_counter() - started:.1f} s")
     console.detail(f"  dbt's log: {log_file()}")
     return 0
@@ -85,6 +91,7 @@ def run_dbt(
             _release_warehouse()
     if isinstance(result.exception, KeyboardInterrupt):
         raise KeyboardInterrupt
+    interrupts.check()
     return result
 
 
@@ -107,13 +114,18 @@ def _progress_callback(bar: console.Progress) -> Callable[[Any], None]:
     return on_event
 
 
-def _summary(result: dbtRunnerResult) -> str:
-    """'514 nodes built and tested (60 models, 9 seeds, 443 tests)'."""
-    ran = Counter(
+def _built(result: dbtRunnerResult) -> Counter[str]:
+    """How many models, seeds, snapshots and tests ran (not the project's on-run hooks)."""
+    return Counter(
         r.node.resource_type
         for r in (result.result.results if result.result is not None else [])
         if r.node.resource_type in ("model", "seed", "snapshot", "test")
     )
+
+
+def _summary(result: dbtRunnerResult) -> str:
+    """'514 nodes built and tested (60 models, 9 seeds, 443 tests)'."""
+    ran = _built(result)
     kinds = ", ".join(
         f"{n} {kind}s" for kind, n in sorted(ran.items(), key=lambda item: -item[1]) if n
     )

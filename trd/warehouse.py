@@ -62,6 +62,12 @@ def open_warehouse(
 
 
 def _make_parent(path: Path) -> None:
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ConfigError(
+            f"cannot create the warehouse {path}: {blocking} is a file, not a folder",
+            "point --warehouse or TRD_WAREHOUSE at a file in a folder (it is created if missing)",
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:

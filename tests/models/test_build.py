@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,3 +177,33 @@ def test_quiet_build_prints_one_line_and_keeps_dbts_node_log_in_its_file(
     assert "2 seeds" in captured.out and "\x1b[" not in captured.out + captured.err
     log = (Path(os.environ["DBT_LOG_PATH"]) / "dbt.log").read_text(encoding="utf-8")
     assert "OK loaded seed file reference.treatment_classes" in log
+
+
+def test_ctrl_c_stops_a_build_within_a_second_and_marks_it_unfinished(tmp_path: Path) -> None:
+    # given a build running in its own process, past dbt's parse
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    trd = Path(sys.executable).with_name("trd")
+    process = subprocess.Popen(
+        [str(trd), "-v", "--warehouse", str(path), "build"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for line in process.stdout:
+        if " START " in line:
+            break
+    # when the user presses Ctrl-C
+    interrupted = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    err = process.stderr.read()
+    process.wait(timeout=30)
+    took = time.perf_counter() - interrupted
+    # then trd exits within a second with 130 and says what to do, and the build is recorded as
+    # unfinished, so the publish gate will ask for a new one
+    assert process.returncode == 130, err
+    assert took < 1.0, f"took {took:.2f} s"
+    assert "trd build: interrupted; the build did not finish" in err
+    assert "Traceback" not in err and "leaked semaphore" not in err
+    assert query(path, "select status from dq.builds") == [("running",)]
