@@ -315,7 +315,8 @@ def _csv_header(path: Path) -> tuple[str, ...]:
 def _open_parquet(data_file: DataFile, dataset: str) -> OpenedFile:
     try:
         parquet = pq.ParquetFile(data_file.path)
-    except (pa.ArrowException, OSError) as err:
+    except Exception as err:  # noqa: BLE001 (a corrupt footer raises ArrowException, OSError,
+        # or UnicodeDecodeError for a column name that is not UTF-8, found by the fuzz suite)
         raise DataRejected(
             f"the Parquet file cannot be read, it is truncated or corrupt ({_first_line(err)})",
             "copy or export the file again and check that the copy is complete",
@@ -406,7 +407,14 @@ def _translate_errors(
             dataset=dataset,
             file=data_file.name,
         ) from err
-    except Exception as err:  # pyreadstat's errors have no common base class
+    except Exception as err:  # pyreadstat's errors have no common base class, nor pyarrow's
+        if data_file.format == "parquet":
+            raise DataRejected(
+                f"the Parquet file cannot be read, it is truncated or corrupt ({_first_line(err)})",
+                "copy or export the file again and check that the copy is complete",
+                dataset=dataset,
+                file=data_file.name,
+            ) from err
         if data_file.format not in ("xpt", "sas7bdat"):
             raise
         raise DataRejected(

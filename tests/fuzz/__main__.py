@@ -34,22 +34,26 @@ def main(argv: list[str] | None = None) -> int:
         return _worker(args.seed, args.first, args.cases)
     if args.case is not None:
         return _one(args.seed, args.case, args.keep)
-    outcomes = run(args.seed, args.first, args.cases)
-    if args.report:
-        args.report.write_text("".join(json.dumps(o) + "\n" for o in outcomes))
+    outcomes = run(args.seed, args.first, args.cases, args.report)
     figures = summarise(outcomes)
     print_figures(figures, outcomes)
     return 1 if figures["defects"] else 0
 
 
-def run(seed: int, first: int, cases: int) -> list[dict]:
-    """Every case's outcome (as JSON dicts), in chunks run by worker processes."""
+def run(seed: int, first: int, cases: int, report: Path | None = None) -> list[dict]:
+    """Every case's outcome (as JSON dicts), in chunks run by worker processes; `report`
+    receives each chunk's outcomes as they come (JSON lines), so a long run can be followed."""
     outcomes: list[dict] = []
     started = time.perf_counter()
+    if report:
+        report.write_text("")
     case = first
     while case < first + cases:
         done = _chunk(seed, case, min(CHUNK, first + cases - case))
         outcomes += done
+        if report:
+            with report.open("a") as f:
+                f.writelines(json.dumps(o) + "\n" for o in done)
         case = first + len(outcomes)
         rate = len(outcomes) / max(time.perf_counter() - started, 1e-9)
         print(f"fuzz: {len(outcomes)}/{cases} cases ({rate:.1f}/s)", file=sys.stderr, flush=True)
