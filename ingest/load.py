@@ -43,7 +43,15 @@ from expectations.results import CheckResult, RawGateRun
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
 from ingest.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
 from ingest.deid import check_ages, check_column_names, screen_values
-from ingest.readers import Batch, DataFile, Discovery, OpenedFile, discover, open_data_file
+from ingest.readers import (
+    Batch,
+    DataFile,
+    Discovery,
+    OpenedFile,
+    discover,
+    is_utf8,
+    open_data_file,
+)
 from ingest.schema import create_raw_schema
 from ingest.validate import (
     cast_batch,
@@ -137,7 +145,8 @@ def ingest_datasets(
     con = connect(warehouse)
     try:
         _prepare(con)
-        codes = [_ingest_one(con, p, gate_run, warehouse.parent) for p in planned]
+        scratch = warehouse.parent if is_utf8(warehouse.parent) else None  # None: $TMPDIR
+        codes = [_ingest_one(con, p, gate_run, scratch) for p in planned]
     finally:
         con.close()
     return max(codes, default=0)
@@ -246,12 +255,13 @@ def _ingest_one(
     con: duckdb.DuckDBPyConnection,
     planned: Planned,
     gate_run: RawGateRun | None,
-    scratch: Path,
+    scratch: Path | None,
 ) -> int:
     """Load one dataset folder; print its one-line summary; return its exit code.
 
-    `scratch`: the folder under which a temporary working folder may be made (normalised CSV
-    copies), the warehouse's, since it must hold as much as the warehouse itself."""
+    `scratch`: the folder under which a temporary working folder is made (normalised CSV
+    copies, links to files whose paths are not UTF-8): the warehouse's, since it must hold as
+    much as the warehouse itself, unless its own path is not UTF-8 (then the system's)."""
     load = _Load(planned.folder, _new_load_id(), _now(), config=planned.config)
     try:
         if planned.error is not None:
@@ -423,11 +433,12 @@ def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
     """The staging tables: raw's layout for every table of the source (plus key columns that
     are checked but not loaded) and for the settings tables, which hold dataset.yml already, so
     that the raw gate checks scores with the dataset's own PARAMCD map."""
-    for table in tables_for(config.source):
-        columns = ", ".join(f"{c.name} {c.type}" for c in _staging_layout(table))
-        con.execute(f"create table {load.staged(table.name)} ({columns})")
-    for table in SETTINGS_TABLES:
-        con.execute(f"create table {load.staged(table)} as from raw.{table} limit 0")
+    statements = [
+        f"create table {load.staged(t.name)} "
+        f"({', '.join(f'{c.name} {c.type}' for c in _staging_layout(t))})"
+        for t in tables_for(config.source)
+    ] + [f"create table {load.staged(t)} as from raw.{t} limit 0" for t in SETTINGS_TABLES]
+    con.execute(";\n".join(statements))  # one round trip (a small load pays for each)
     _stage_settings(con, load, config)
 
 
@@ -652,9 +663,12 @@ def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
         "dataset_remission": [(dataset, scale, t) for scale, t in config.remission.items()],
     }
     for table, values in rows.items():
-        if values:
-            marks = ", ".join("?" * len(values[0]))
-            con.executemany(f"insert into {load.staged(table)} values ({marks})", values)
+        if values:  # one statement per table: DuckDB's executemany runs one insert per row
+            row = f"({', '.join('?' * len(values[0]))})"
+            con.execute(
+                f"insert into {load.staged(table)} values {', '.join([row] * len(values))}",
+                [v for value in values for v in value],
+            )
 
 
 AUDIT_INSERT = (
@@ -664,7 +678,11 @@ AUDIT_INSERT = (
 
 
 def _insert_audit(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    con.executemany(AUDIT_INSERT, rows)
+    """Text goes in as valid UTF-8: a folder or file name may hold bytes that are not."""
+    con.executemany(
+        AUDIT_INSERT,
+        [tuple(console.printable(v) if isinstance(v, str) else v for v in row) for row in rows],
+    )
 
 
 def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError) -> None:
@@ -718,8 +736,9 @@ def _discard_staging(con: duckdb.DuckDBPyConnection, load: _Load) -> None:
     """Drop this load's staging tables, if any (after a rejection or an interruption)."""
     with contextlib.suppress(duckdb.Error):  # usually no transaction is open
         con.execute("rollback")
-    for table in _staging_tables(con, load.prefix):
-        con.execute(f'drop table raw."{table}"')
+    tables = _staging_tables(con, load.prefix)
+    if tables:
+        con.execute(";\n".join(f'drop table raw."{table}"' for table in tables))
 
 
 def _new_load_id() -> str:

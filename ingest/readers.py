@@ -204,8 +204,10 @@ def _not_a_file(path: Path, dataset: str) -> DataRejected:
 
 def open_data_file(data_file: DataFile, dataset: str, workdir: Path) -> OpenedFile:
     """Check the file is what its extension claims and read its header. `workdir`: where a
-    normalised copy of a CSV file may be written (removed by the caller)."""
+    normalised copy of a CSV file, or a link to a file, may be written (removed by the
+    caller); its path is UTF-8."""
     _check_content(data_file, dataset)
+    data_file = _utf8_path(data_file, workdir)
     match data_file.format:
         case "csv":
             return _open_csv(data_file, dataset, workdir)
@@ -213,6 +215,28 @@ def open_data_file(data_file: DataFile, dataset: str, workdir: Path) -> OpenedFi
             return _open_parquet(data_file, dataset)
         case _:
             return _open_sas(data_file, dataset)
+
+
+def is_utf8(path: Path) -> bool:
+    """Python keeps bytes of a file name that are not UTF-8 as surrogates; Polars, pyarrow and
+    pyreadstat cannot open such a path (Polars raised a TypeError: found by the fuzz suite)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _utf8_path(data_file: DataFile, workdir: Path) -> DataFile:
+    """The file itself, or, when its path is not UTF-8 (a folder named in Latin-1, say), a
+    symbolic link to it under `workdir` with the same file name."""
+    if is_utf8(data_file.path):
+        return data_file
+    links = workdir / "links"
+    links.mkdir(exist_ok=True)
+    link = links / data_file.path.name
+    link.symlink_to(data_file.path.resolve())
+    return DataFile(data_file.table, link, data_file.format)
 
 
 def sniff(path: Path) -> str:

@@ -289,7 +289,7 @@ def _visible_outputs(nb: nbformat.NotebookNode, page: str) -> None:
         options = cell.metadata.get("trd_options", {})
         for out in cell.outputs:
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                print(f"trd report: {page}.qmd: {out.get('text', '').strip()}", file=sys.stderr)
+                console.warn(f"trd report: {page}.qmd: {out.get('text', '').strip()}")
         if options.get("include") is False or options.get("output") is False:
             cell.outputs = []
         else:

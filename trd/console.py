@@ -30,18 +30,24 @@ def verbose() -> bool:
 
 def say(message: str) -> None:
     """A line the user needs, on stdout."""
-    print(message, flush=True)
+    print(printable(message), flush=True)
 
 
 def detail(message: str) -> None:
     """A line shown with `-v` only, on stdout."""
     if _verbose:
-        print(message, flush=True)
+        print(printable(message), flush=True)
 
 
 def warn(message: str) -> None:
     """A notice on stderr (always shown)."""
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
+
+
+def printable(text: str) -> str:
+    """`text` with bytes that are not UTF-8 (Python keeps them in file names as surrogates)
+    shown as U+FFFD: a strict UTF-8 terminal or a database would refuse them."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def is_terminal(stream: object = None) -> bool:

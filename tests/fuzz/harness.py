@@ -129,10 +129,14 @@ def run_case(seed: int, case: int, work: Path, pristine: Pristine) -> Outcome:
                 outcome.mutations.append(f"{mutation.name}: {done}")
                 outcome.categories.append(mutation.category)
                 break
+    folder = ctx.folder  # a mutation may have renamed it
     warehouse = work / "warehouse.duckdb"
     shutil.copyfile(pristine.warehouse, warehouse)
     started = time.perf_counter()
-    out, err = io.StringIO(), io.StringIO()
+    # as a UTF-8 terminal: stdout refuses what is not UTF-8, stderr escapes it (Python's defaults)
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_bytes, encoding="utf-8", errors="strict", write_through=True)
+    err = io.TextIOWrapper(err_bytes, "utf-8", errors="backslashreplace", write_through=True)
     previous = signal.signal(signal.SIGALRM, _hang)
     signal.alarm(CASE_TIMEOUT)
     try:
@@ -146,9 +150,10 @@ def run_case(seed: int, case: int, work: Path, pristine: Pristine) -> Outcome:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     outcome.seconds = round(time.perf_counter() - started, 3)
-    outcome.message = " ".join(err.getvalue().split())[:400]
+    printed_out, printed_err = out_bytes.getvalue().decode(), err_bytes.getvalue().decode()
+    outcome.message = " ".join(printed_err.split())[:400]
     if outcome.code is not None and not outcome.defects:
-        _judge(outcome, out.getvalue(), err.getvalue(), folder, warehouse, base, pristine)
+        _judge(outcome, printed_out, printed_err, folder, warehouse, base, pristine)
     if outcome.defects:
         outcome.result = "defect"
     return outcome

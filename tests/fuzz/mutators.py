@@ -633,6 +633,29 @@ def _symlink(ctx: Context) -> str | None:
     return f"{path.name}: symbolic link ({choice})"
 
 
+# ---- names -----------------------------------------------------------------------------------
+
+
+def _names(ctx: Context) -> str | None:
+    """Folder and file names a user's disk may hold: spaces, accents, bytes that are not UTF-8
+    (Python keeps those as surrogates, which a strict UTF-8 terminal or DuckDB refuses)."""
+    choice = ctx.rng.choice(["folder_spaces", "folder_unicode", "folder_bytes", "file_bytes"])
+    if choice == "file_bytes":
+        name = os.fsencode(ctx.folder) + b"/notes-\xff\xfe.txt"
+        with open(name, "wb") as f:
+            f.write(b"not a table\n")
+        return "a file whose name is not UTF-8 added"
+    new = {
+        "folder_spaces": "my dataset (copy)",
+        "folder_unicode": "données-ünïcødé",
+        "folder_bytes": os.fsdecode(b"data-\xff\xfe"),
+    }[choice]
+    target = ctx.folder.with_name(new)
+    ctx.folder.rename(target)
+    ctx.folder = target
+    return f"dataset folder renamed {new!r}"
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation("flip_bit", "bytes", _bytes_op(_flip)),
     Mutation("insert_bytes", "bytes", _bytes_op(_insert)),
@@ -670,4 +693,5 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("dataset_yml", "dataset.yml", _yaml),
     Mutation("file_kind", "file kinds", _kind),
     Mutation("symlink", "symbolic links", _symlink),
+    Mutation("names", "names", _names),
 )

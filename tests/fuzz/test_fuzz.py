@@ -45,6 +45,7 @@ def test_the_slice_exercises_both_outcomes_and_every_kind_of_mutation(
         "dataset.yml",
         "file kinds",
         "symbolic links",
+        "names",
     }
 
 

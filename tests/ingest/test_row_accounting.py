@@ -4,6 +4,7 @@ message; each file's rows are counted apart from its reader and reconciled with 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -213,3 +214,26 @@ def test_a_rejected_dataset_lists_every_problem_of_its_files_at_once(
     assert "duplicate key" in audit["measurement.csv"]
     assert audit["concept.csv"].startswith("not loaded: the dataset was rejected (")
     assert "is a folder" in audit["observation.parquet"]
+
+
+def test_names_that_are_not_utf8_are_shown_and_audited_not_a_crash(
+    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
+) -> None:
+    # given a dataset folder and a stray file whose names hold bytes that are not UTF-8 (a
+    # Latin-1 file system; found by the fuzz suite: DuckDB refused the audit row, exit 70)
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/donn\xe9es"))
+    trial_dataset("TRIAL-NAMES").write(folder)
+    (folder / os.fsdecode(b"notes-\xff.txt")).write_text("not a table")
+    broken = Path(os.fsdecode(os.fsencode(tmp_path) + b"/vide-\xff"))
+    broken.mkdir()
+    # when both are ingested
+    run = run_ingest(warehouse, folder, broken)
+    # then the dataset loads, the other is rejected as a dataset without dataset.yml, and both
+    # names are shown (and audited) with a replacement character
+    assert run.code == 2, run.err
+    assert "TRIAL-NAMES: loaded 24 rows from 2 files" in run.out
+    assert "notes-\ufffd.txt" in run.out
+    assert "dataset vide-\ufffd, file dataset.yml: dataset.yml is missing" in run.err
+    assert query(
+        warehouse, "select count(*) from raw.load_audit where dataset_id = 'vide-\ufffd'"
+    ) == [(1,)]
