@@ -1,4 +1,4 @@
-"""The fuzz suite's fast slice in `make test`: a few hundred mutants of the valid trial and
+"""The fuzz suite's fast slice in `make test`: 180 mutants of the valid trial and
 registry datasets through `trd ingest` (tests/fuzz/__init__.py says how; `make fuzz N=10000`
 runs the long one). Every case loads with every row accounted for, or is rejected with a
 message and the warehouse unchanged: no traceback, no hang, no lost row."""
@@ -12,7 +12,7 @@ from fuzz.harness import _csv_rows
 
 pytestmark = pytest.mark.slow
 
-CASES = 200
+CASES = 180
 SEED = 14
 
 
