@@ -83,6 +83,12 @@ exposure as (
             d.drug_exposure_start_date) as end_date
     from raw.drug_exposure as d join drug_map as m
         on d._dataset_id = m.dataset_id and d.drug_concept_id = m.concept_id
+    union all
+    select p._dataset_id, p.person_id, p.procedure_occurrence_id, 'ect', 'ect',
+        p.procedure_date, p.procedure_date
+    from raw.procedure_occurrence as p
+    where exists (select 1 from concept_map as m where m.dataset_id = p._dataset_id
+        and m.concept_id = p.procedure_concept_id and m.concept_set = 'ect')
 ),
 era_flag as (
     select *,
@@ -118,10 +124,19 @@ first_mdd as (
     where m.concept_set = 'mdd'
     group by all
 ),
+first_exclusion as (
+    select c._dataset_id as dataset_id, c.person_id, min(c.condition_start_date) as excl_date
+    from raw.condition_occurrence as c join concept_map as m
+        on c._dataset_id = m.dataset_id and c.condition_concept_id = m.concept_id
+    where m.concept_set = 'trd_exclusion'
+    group by all
+),
 qualifying as (
     select k.* from candidate as k
     join first_mdd as f using (dataset_id, person_id)
+    left join first_exclusion as x using (dataset_id, person_id)
     where f.mdd_date <= k.era_start
+        and (x.excl_date is null or x.excl_date > k.era_start)
         and exists (select 1 from raw.observation_period as o
             where o._dataset_id = k.dataset_id and o.person_id = k.person_id
             and k.era_start between o.observation_period_start_date
@@ -192,8 +207,9 @@ group by all
 order by all
 """
 """SPEC 5's registry rule as one statement: concept map (seed ids, codes, descendants), drug
-eras (30-day persistence), new-user candidates (365-day washout), TRD qualification, the
-earliest episode per person and class, baseline in [index - 30, index] and the D28 observed
+eras (30-day persistence) and ECT courses (30-day gap: the same statement), new-user candidates
+(365-day washout), TRD qualification, no TRD exclusion on or before index, the earliest episode
+per person and class, baseline in [index - 30, index] and the D28 observed
 value (window [21, 35], closest to day 28, ties to the earlier day then the lower record id)."""
 
 

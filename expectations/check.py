@@ -8,6 +8,9 @@ Docs (local HTML that works offline; default `gx/data_docs/` beside the warehous
 `TRD_DATA_DOCS`), JUnit XML when asked, and a summary. Exit 0 when no error-level check failed,
 1 when one did (the report will not be published), ConfigError (exit 2) without warehouse or
 marts, or with an output path that cannot be written (checked before anything runs).
+
+The run also copies what each registry code list found into `dq.concept_set_diagnostics` and
+prints a line about them (with -v a line per code list: `expectations.concept_diagnostics`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import duckdb
 from great_expectations.data_context import AbstractDataContext
 
+from expectations import concept_diagnostics
 from expectations import data_docs as docs_site
 from expectations.freshness import build_reasons
 from expectations.gx_duckdb import DOCS_SITE, ephemeral_context
@@ -72,12 +76,14 @@ def check(
         interrupts.check()  # a run cut short is not recorded as a check of everything
         con.execute("begin transaction")
         run_id = record_run(con, "check", results, started, _now(), covered=covered)
+        diagnostics = concept_diagnostics.record(con, run_id)
         con.execute("commit")
     finally:
         con.close()
     index = docs_site.build(context, DOCS_SITE, docs_dir)
     if junit is not None:
         write_junit(results, junit)
+    _print_diagnostics(diagnostics)
     _print_summary(results, run_id, index, junit, _now() - started)
     return 1 if any(r.blocks for r in results) else 0
 
@@ -157,6 +163,16 @@ def _progress(dataset_id: str) -> Callable[[str, list[CheckResult]], None]:
         console.detail(f"  {dataset_id} {table}: {len(results)} checks, {status}")
 
     return report
+
+
+def _print_diagnostics(lines: list[str]) -> None:
+    """The code lists' heading line; the line per dataset and code list with -v."""
+    if not lines:
+        return
+    more = f" (`trd check -v` lists the {len(lines) - 1} code lists)" if len(lines) > 1 else ""
+    console.say(lines[0].removesuffix(":") + more)
+    for line in lines[1:]:
+        console.detail(line)
 
 
 def _print_summary(

@@ -25,8 +25,10 @@ SEEDS = REPO_ROOT / "seeds"
 class ConceptRow:
     concept_set: str
     concept_id: int
+    concept_name: str
     vocabulary_id: str
     concept_code: str
+    """Empty for local concepts (no vocabulary code)."""
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -50,7 +52,13 @@ def default_parameters() -> dict[str, str]:
 def concept_sets() -> tuple[ConceptRow, ...]:
     """Every row of the seed `concept_sets`."""
     return tuple(
-        ConceptRow(r["concept_set"], int(r["concept_id"]), r["vocabulary_id"], r["concept_code"])
+        ConceptRow(
+            r["concept_set"],
+            int(r["concept_id"]),
+            r["concept_name"],
+            r["vocabulary_id"],
+            r["concept_code"].strip(),
+        )
         for r in _read("concept_sets")
     )
 

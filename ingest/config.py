@@ -41,6 +41,10 @@ SCALE_MAX: Mapping[str, int] = MappingProxyType(
 TIMEPOINTS = ("H24", "D7", "W2", "D28", "W6", "W8", "W12")
 ANALYSES = ("oc", "nri", "locf")
 POPULATIONS = ("trd",)
+SUPPRESSIONS = ("cms", "none")
+DEFAULT_SUPPRESSION: Mapping[str, str] = MappingProxyType({"registry": "cms", "trial": "none"})
+"""SPEC 8: registries (data-use agreements) hide small cells by default; trials, whose per-arm
+results are published with exact counts (CONSORT), show them."""
 DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KEYS = (
     "dataset_id",
@@ -53,6 +57,8 @@ KEYS = (
     "remission",
     "primary_analysis",
     "reference",
+    "suppression",
+    "synthetic",
 )
 ARM_KEYS = ("treatment_class", "treatment")
 EXAMPLE_ARMS = 'arms:\n  "Placebo + oral AD": {treatment_class: standard_ad}'
@@ -83,6 +89,11 @@ class DatasetConfig:
     remission: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     primary_analysis: str = "nri"
     reference: str | None = None
+    suppression: str = "cms"
+    """Small-cell policy of the dataset's reports (SPEC 8): `cms` or `none`; resolved from the
+    source's default when dataset.yml does not say."""
+    synthetic: bool = False
+    """True for generated (demo) data, so that reports can say so."""
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -198,6 +209,8 @@ def _build(folder: Path, data: dict[str, Any], sha256: str, label: str) -> Datas
         remission=MappingProxyType(_remission(data, err)),
         primary_analysis=_choice(data, "primary_analysis", ANALYSES, err) or "nri",
         reference=_choice(data, "reference", TREATMENT_CLASSES, err),
+        suppression=_suppression(data, source, err),
+        synthetic=_flag(data, "synthetic", err),
     )
 
 
@@ -310,6 +323,28 @@ def _remission(data: dict[str, Any], err: _Errors) -> dict[str, float]:
             )
         result[scale] = float(threshold)
     return result
+
+
+def _suppression(data: dict[str, Any], source: Source, err: _Errors) -> str:
+    value = data.get("suppression")
+    if value is None:
+        return DEFAULT_SUPPRESSION[source]
+    if value not in SUPPRESSIONS:
+        # YAML reads `none` as text; `false` or `no` (booleans) are not policies
+        err.config(
+            f"suppression {value!r} is not a small-cell policy (allowed: cms, none)",
+            "set `suppression: cms` (small counts hidden, the CMS cell-size policy) or "
+            "`suppression: none` (exact counts, e.g. a trial published under CONSORT), or leave "
+            f"it out for the {source} default ({DEFAULT_SUPPRESSION[source]})",
+        )
+    return cast(str, value)
+
+
+def _flag(data: dict[str, Any], key: str, err: _Errors) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        err.config(f"{key} must be true or false, not {value!r}", f"write `{key}: true`")
+    return value
 
 
 def _text(data: dict[str, Any], key: str, err: _Errors, required: bool = False) -> str | None:

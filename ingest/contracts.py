@@ -213,6 +213,20 @@ REGISTRY_TABLES: tuple[Table, ...] = (
     _omop_event("measurement", "measurement"),
     _omop_event("observation", "observation"),
     Table(
+        "procedure_occurrence",
+        "registry",
+        (
+            _c("procedure_occurrence_id", "BIGINT", True),
+            _c("person_id", "BIGINT", True),
+            _c("procedure_concept_id", "INTEGER", True),
+            _c("procedure_date", "DATE", True),
+            _c("procedure_source_value", "VARCHAR"),
+        ),
+        required=False,
+        key=("procedure_occurrence_id",),
+        description="OMOP procedure_occurrence (optional): ECT sessions for the `ect` class.",
+    ),
+    Table(
         "concept",
         "registry",
         (

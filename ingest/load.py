@@ -653,6 +653,8 @@ def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
                 config.sha256,
                 load.load_id,
                 load.started_at,
+                config.suppression,
+                config.synthetic,
             )
         ],
         "dataset_arms": [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ingest.config import DEFAULT_SUPPRESSION
 from ingest.contracts import TABLES, raw_table_ddl
 
 METADATA_DDL: dict[str, str] = {
@@ -22,7 +23,9 @@ METADATA_DDL: dict[str, str] = {
             reference varchar,                -- comparator class; null = default rule
             config_sha256 varchar not null,   -- hash of dataset.yml as loaded
             _load_id varchar not null,
-            loaded_at timestamp not null
+            loaded_at timestamp not null,
+            suppression varchar,              -- cms | none (SPEC 8), the source's default if unset
+            synthetic boolean                 -- dataset.yml `synthetic`: generated demo data
         )""",
     "dataset_arms": """
         create table if not exists raw.dataset_arms (
@@ -65,6 +68,24 @@ METADATA_DDL: dict[str, str] = {
 }
 
 
+ADDED_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    # table, column, type, value for the rows loaded before the column existed
+    (
+        "datasets",
+        "suppression",
+        "varchar",
+        "case source "
+        + " ".join(f"when '{s}' then '{p}'" for s, p in DEFAULT_SUPPRESSION.items())
+        + " end",
+    ),
+    ("datasets", "synthetic", "boolean", "false"),
+    ("load_audit", "rows_read", "bigint", "null"),  # rows counted apart from the reader
+)
+"""Metadata columns added after the first release, at the end of their table as in the DDL. A
+warehouse written before them gains them on its next ingest or build, and its datasets get the
+value their dataset.yml meant then (the source's default policy; not synthetic)."""
+
+
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create `raw` with every contract, metadata and audit table (idempotent)."""
     con.execute("create schema if not exists raw")
@@ -72,5 +93,16 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_table_ddl(table))
     for ddl in METADATA_DDL.values():
         con.execute(ddl)
-    # warehouses written before rows were reconciled per file lack the column
-    con.execute("alter table raw.load_audit add column if not exists rows_read bigint")
+    for table, column, kind, backfill in ADDED_COLUMNS:
+        if not _has_column(con, table, column):
+            con.execute(f"alter table raw.{table} add column {column} {kind}")
+            con.execute(f"update raw.{table} set {column} = {backfill}")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ? and column_name = ?",
+        [table, column],
+    ).fetchone()
+    return bool(found and found[0])

@@ -1,9 +1,10 @@
 """What every report page shares: the read-only warehouse, number formats, tables and figures.
 
 The `.qmd` pages import this module (`import _common as rc`) from their own folder, under Quarto
-and under the nbclient fallback alike. It reads `TRD_WAREHOUSE` and `TRD_SMALL_CELL_THRESHOLD`,
-which `reports/render.py` sets. Pages read only `reporting.*` (suppressed views), `dq.*`,
-`raw.datasets`, `raw.load_audit` and the `reference` seeds: never the marts (SPEC 8).
+and under the nbclient fallback alike. It reads `TRD_WAREHOUSE`, `TRD_SMALL_CELL_THRESHOLD` and
+`TRD_SUPPRESSION`, which `reports/render.py` sets. Pages read only `reporting.*` (suppressed
+views), `dq.*`, `raw.datasets`, `raw.load_audit` and the `reference` seeds: never the marts
+(SPEC 8).
 Counts reach a page only as the views' `*_display` texts (`shown`) or through `count_text`,
 which applies the same rule, so no page prints a small count.
 """
@@ -25,6 +26,8 @@ from typing import Any
 
 import duckdb
 import matplotlib
+
+from trd.settings import SUPPRESSION_ENV, force_cms_suppression
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -57,8 +60,13 @@ SCALE_LABEL = {"MADRS": "MADRS", "HAMD17": "HAM-D17", "QIDS_SR16": "QIDS-SR16", 
 
 @cache
 def connection() -> duckdb.DuckDBPyConnection:
-    """One read-only connection per page: reports never write, and may run beside each other."""
-    return duckdb.connect(os.environ["TRD_WAREHOUSE"], read_only=True)
+    """One read-only connection per page: reports never write, and may run beside each other.
+    Under `trd report --suppression cms` the connection makes every reporting view apply cms
+    to every dataset (SPEC 8)."""
+    con = duckdb.connect(os.environ["TRD_WAREHOUSE"], read_only=True)
+    if os.environ.get(SUPPRESSION_ENV):
+        force_cms_suppression(con)
+    return con
 
 
 def connection_available() -> bool:

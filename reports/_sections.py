@@ -390,6 +390,128 @@ def dq_checks_table() -> str:
     )
 
 
+_ROUTE_LABEL = {
+    "seed": "code-list id",
+    "code": "vocabulary code",
+    "ancestor": "descendant",
+    "source_value": "source value",
+}
+
+
+def concept_set_diagnostics() -> str:
+    """What each registry code list found in the data, and what it missed (OHDSI
+    CohortDiagnostics' included and orphan concepts), from dq.concept_set_diagnostics of the
+    latest check run. Per dataset: a summary line per code list (numbers of concepts, never of
+    patients) and, folded, every concept with its records and persons (small counts hidden)."""
+    run = _latest_check_run()
+    if run is None or not rc.has_table("dq", "concept_set_diagnostics"):
+        return rc.notice(
+            "No concept-set diagnostics",
+            "Run <code>trd build</code> and <code>trd check</code>: the check run records what "
+            "each registry code list finds in the data.",
+            "warn",
+        )
+    rows = rc.rows_of(
+        rc.query(
+            "select * from dq.concept_set_diagnostics where run_id = ? "
+            "order by dataset_id, concept_set, kind, n_records desc, concept_id",
+            [run["run_id"]],
+        )
+    )
+    if not rows:
+        return rc.notice(
+            "No registry dataset", "Concept-set diagnostics concern registry (OMOP) datasets."
+        )
+    code_lists = list(dict.fromkeys(r["concept_set"] for r in reference("concept_sets")))
+    parts = []
+    for dataset_id in dict.fromkeys(r["dataset_id"] for r in rows):
+        mine = [r for r in rows if r["dataset_id"] == dataset_id]
+        parts.append(_code_list_summary(dataset_id, mine, code_lists))
+        parts.append(
+            details(
+                f"{dataset_id}: every concept found or missed ({len(mine):,} rows)",
+                _concept_rows_table(dataset_id, mine),
+            )
+        )
+    return "".join(parts)
+
+
+def _code_list_summary(dataset_id: str, rows: list[dict[str, Any]], code_lists: list[str]) -> str:
+    def concepts(concept_set: str, kind: str) -> dict[int, set[str]]:
+        """Concept id -> the routes it was found by (a concept may be found twice)."""
+        found: dict[int, set[str]] = {}
+        for r in rows:
+            if r["concept_set"] == concept_set and r["kind"] == kind:
+                found.setdefault(r["concept_id"], set()).add(r["match_route"] or "")
+        return found
+
+    summary = [
+        {
+            "concept_set": c,
+            "found": len(concepts(c, "matched")),
+            "descendants": sum(
+                routes == {"ancestor"} for routes in concepts(c, "matched").values()
+            ),
+            "orphans": len(concepts(c, "orphan")),
+        }
+        for c in code_lists
+    ]
+
+    def found(r: dict[str, Any]) -> str:
+        if not r["found"]:
+            return '<span class="pill warn">none</span>'
+        return f"{r['found']:,}"
+
+    def orphans(r: dict[str, Any]) -> str:
+        return f'<span class="pill warn">{r["orphans"]:,}</span>' if r["orphans"] else "0"
+
+    return rc.table(
+        summary,
+        [
+            Col("Code list", rc.text("concept_set")),
+            Col("Concepts found in the records", found, numeric=True),
+            Col("of which only as descendants", lambda r: f"{r['descendants']:,}", numeric=True),
+            Col("Orphan concepts", orphans, numeric=True),
+        ],
+        f"Code lists in <b>{html.escape(dataset_id)}</b>: concepts of the records that each code "
+        "list found (its own ids, the dataset's concepts with their vocabulary codes, and their "
+        "descendants through the dataset's concept_ancestor), and orphans.",
+        notes=(
+            "An <b>orphan</b> is a concept of the records whose name holds every word of a "
+            "code-list entry's name (e.g. a ketamine product) but which the code list missed: "
+            "usually a gap in the dataset's concept_ancestor or an unmapped source concept. A "
+            "code list that finds <b>none</b> in a registry that should hold it points at a wrong "
+            "id or another vocabulary. These are numbers of concepts, not of patients."
+        ),
+    )
+
+
+def _concept_rows_table(dataset_id: str, rows: list[dict[str, Any]]) -> str:
+    def concept(r: dict[str, Any]) -> str:
+        name = html.escape(r["concept_name"] or "(no name in the dataset's vocabulary)")
+        code = " ".join(str(p) for p in (r["vocabulary_id"], r["concept_code"]) if p)
+        return f"{name}<br><small>{r['concept_id']} {html.escape(code)}</small>"
+
+    def via(r: dict[str, Any]) -> str:
+        how = _ROUTE_LABEL.get(r["match_route"], "named like")
+        entry = html.escape(r["via_concept_name"] or "")
+        return f"{entry} ({r['via_concept_id']})<br><small>{how}</small>"
+
+    return rc.table(
+        rows,
+        [
+            Col("Found / orphan", lambda r: "found" if r["kind"] == "matched" else "orphan"),
+            Col("Concept", concept),
+            Col("Code-list entry", via),
+            Col("Records", lambda r: rc.count_text(r["n_records"]), numeric=True, count=True),
+            Col("Persons", lambda r: rc.count_text(r["n_persons"]), numeric=True, count=True),
+        ],
+        f"Concepts of <b>{html.escape(dataset_id)}</b> by code list.",
+        group_by=lambda r: f"<b>{html.escape(r['concept_set'])}</b>",
+        notes=rc.suppression_note(),
+    )
+
+
 # ---- provenance ------------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from expectations.freshness import stale_reasons
 from trd import console, interrupts
 from trd.errors import ConfigError, DataRejected, TrdError
 from trd.outputs import output_folder
-from trd.settings import SMALL_CELL_THRESHOLD
+from trd.settings import SMALL_CELL_THRESHOLD, SUPPRESSION_ENV
 from trd.warehouse import open_warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent
@@ -155,6 +155,10 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
     )
 
 
+SUPPRESSION_OVERRIDES = ("cms",)
+"""What `trd report --suppression` may force on every dataset: only more suppression (SPEC 8)."""
+
+
 def _threshold(con: duckdb.DuckDBPyConnection) -> int:
     """The threshold the reporting views were built with (dbt --vars may have changed it)."""
     if _has_table(con, "reporting", "suppression_policy"):
@@ -243,8 +247,9 @@ def to_notebook(front: Mapping[str, object], cells: list[QmdCell]) -> nbformat.N
 # ---- rendering -------------------------------------------------------------------------------
 
 
-def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
+def _kernel_env(warehouse: Path, threshold: int, suppression: str | None) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop(SUPPRESSION_ENV, None)  # only this render's --suppression applies
     env.update(
         TRD_WAREHOUSE=str(warehouse),
         TRD_SMALL_CELL_THRESHOLD=str(threshold),
@@ -252,6 +257,8 @@ def _kernel_env(warehouse: Path, threshold: int) -> dict[str, str]:
         QUARTO_PYTHON=sys.executable,  # Quarto runs the pages in this venv's python3 kernel
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
+    if suppression:
+        env[SUPPRESSION_ENV] = suppression  # reports/_common.py sets it on its connections
     return env
 
 
@@ -361,8 +368,24 @@ def stamp_banner(page: Path, message: str) -> None:
     page.write_text(text, encoding="utf-8")
 
 
-def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool = False) -> int:
-    """Gate, render every page, stamp the banner if the gate was overridden; print where."""
+def render(
+    warehouse: Path,
+    out: Path | None = None,
+    allow_failed_checks: bool = False,
+    suppression: str | None = None,
+) -> int:
+    """Gate, render every page, stamp the banner if the gate was overridden; print where.
+
+    `suppression="cms"` applies the cms small-cell policy to every dataset in this render
+    (`trd report --suppression cms`), whatever their dataset.yml says: the pages' connections
+    set the session variable the reporting views read, so nothing is rebuilt or written.
+    """
+    if suppression is not None and suppression not in SUPPRESSION_OVERRIDES:
+        raise ConfigError(
+            rule=f"--suppression {suppression!r} cannot be forced on every dataset",
+            fix="use --suppression cms, or leave it out to apply each dataset's own policy "
+            "(dataset.yml `suppression`)",
+        )
     con = open_warehouse(
         warehouse,
         "report",
@@ -379,7 +402,9 @@ def render(warehouse: Path, out: Path | None = None, allow_failed_checks: bool =
         gate = publish_gate(con, allow_failed_checks)
         threshold = _threshold(con)
     out = output_folder(out or DEFAULT_OUT, "--out")
-    env = _kernel_env(warehouse.resolve(), threshold)
+    env = _kernel_env(warehouse.resolve(), threshold, suppression)
+    if suppression:
+        console.warn(f"trd report: small-cell suppression {suppression} applied to every dataset")
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
     pages = _render_quarto(quarto, out, env) if quarto else _render_fallback(out, env)

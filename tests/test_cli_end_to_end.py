@@ -63,11 +63,24 @@ def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) 
             "select n_failed_error from dq.runs where kind = 'check' "
             "order by finished_at desc limit 1"
         ).fetchone()
+        synthetic = con.execute("select bool_and(synthetic) from raw.datasets").fetchone()
+        pooled = con.execute(
+            "select treatment_class, reference_class, k from marts.pooled_comparisons "
+            "where outcome = 'response' and measure = 'risk_ratio' and timepoint in ('H24', 'D28') "
+            "order by all"
+        ).fetchall()
     finally:
         con.close()
-    assert datasets == 5
-    assert rates[0] == 5
+    assert datasets == 8
+    assert rates[0] == 8
     assert failed == (0,)
+    # and every demo dataset is marked synthetic, and the trials pool (SPEC 6)
+    assert synthetic == (True,)
+    assert pooled == [
+        ("esketamine", "standard_ad", 3),
+        ("esketamine", "standard_ad", 3),
+        ("ketamine", "placebo", 2),
+    ]
     _assert_gate_results_reused(warehouse, tmp_path / "docs")
     _assert_a_later_load_stops_the_report(warehouse, tmp_path)
 

@@ -115,6 +115,12 @@ def _report_args(s: argparse.ArgumentParser) -> None:
         action="store_true",
         help="render despite failed or stale data-quality checks (a banner says so on every page)",
     )
+    s.add_argument(
+        "--suppression",
+        choices=("cms",),
+        help="apply the cms small-cell policy (counts 1-10 shown as <11) to every dataset in this "
+        "render, whatever its dataset.yml `suppression` says",
+    )
 
 
 def _ingest(dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None) -> int:
@@ -138,7 +144,12 @@ def _check(warehouse: Path, junit: Path | None, gate_run: RawGateRun | None = No
 def _report(warehouse: Path, args: argparse.Namespace) -> int:
     from reports.render import render
 
-    return render(warehouse, out=args.out, allow_failed_checks=args.allow_failed_checks)
+    return render(
+        warehouse,
+        out=args.out,
+        allow_failed_checks=args.allow_failed_checks,
+        suppression=args.suppression,
+    )
 
 
 def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -> int:

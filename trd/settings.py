@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # duckdb is not imported here: `trd --help` stays instant
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: dbt_project.yml, profiles.yml, models/, seeds/ and reports/ live here."""
@@ -11,6 +15,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
 SMALL_CELL_THRESHOLD = 11
 """Counts from 1 to threshold-1 are suppressed in reports (SPEC 8, CMS cell-size policy)."""
+SUPPRESSION_ENV = "TRD_SUPPRESSION"
+"""`trd report --suppression cms` hands the forced policy to the report pages in this variable."""
+SUPPRESSION_VARIABLE = "trd_suppression"
+"""The DuckDB session variable the reporting views read (macros/suppression.sql): set to 'cms'
+on a connection, every dataset is suppressed as `cms` in what that connection reads."""
+
+
+def force_cms_suppression(con: duckdb.DuckDBPyConnection) -> None:
+    """Make every reporting view read on `con` apply `cms` to every dataset (SPEC 8)."""
+    con.execute(f"set variable {SUPPRESSION_VARIABLE} = 'cms'")
 
 
 def warehouse_path(cli_value: str | os.PathLike[str] | None = None) -> Path:

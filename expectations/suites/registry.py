@@ -5,7 +5,9 @@ Each check is a row (see `expectations.checks`). Score and biomarker records are
 `concept_sets`): the concept is a seed concept, or the dataset's concept table gives it the seed's
 (vocabulary_id, concept_code), or it descends from one of those in the dataset's
 concept_ancestor; a record with concept 0 or none matches when its *_source_value is the seed's
-LOINC code.
+LOINC code. When the dataset ships its own `concept` table, every code-list entry is also looked
+up there by id and by code: an id naming another concept or code, or a code held by another id,
+is a warning that names both (a wrong code-list id, or another vocabulary version).
 
 "Has no match in another table" is written as DuckDB's `ANTI JOIN`, not `NOT EXISTS`: DuckDB 2.0
 plans a correlated subquery as a delim join, 4x slower with an equality (person_id in person)
@@ -36,6 +38,7 @@ EVENT_DATES: dict[str, str] = {
     "drug_exposure": "drug_exposure_start_date",
     "measurement": "measurement_date",
     "observation": "observation_date",
+    "procedure_occurrence": "procedure_date",
 }
 """The date that places a record in time, per table (checked against observation periods)."""
 
@@ -208,6 +211,49 @@ def _event_checks(table: str) -> tuple[Check, ...]:
     )
 
 
+CONCEPT_CHECKS: tuple[Check, ...] = (
+    Check(
+        "concept.code_list_matches_vocabulary",
+        "concept",
+        "concept_id",
+        "conformance",
+        "warn",
+        Rows(
+            "with found as ("
+            # the entry's id: another name, or another vocabulary code
+            "select b._row_number, b._source_file, s.*, b.concept_id as data_id, "
+            "b.concept_name as data_name, b.vocabulary_id as data_vocabulary, "
+            "b.concept_code as data_code from {batch} as b "
+            "inner join {code_lists} as s on b.concept_id = s.concept_id "
+            "where lower(trim(b.concept_name)) <> lower(trim(s.concept_name)) "
+            "or (s.concept_code <> '' and (b.vocabulary_id is distinct from s.vocabulary_id "
+            "or b.concept_code is distinct from s.concept_code)) "
+            "union all "
+            # the entry's vocabulary code: another id
+            "select b._row_number, b._source_file, s.*, b.concept_id, b.concept_name, "
+            "b.vocabulary_id, b.concept_code from {batch} as b "
+            "inner join {code_lists} as s on b.vocabulary_id = s.vocabulary_id "
+            "and b.concept_code = s.concept_code "
+            "where s.concept_code <> '' and b.concept_id <> s.concept_id) "
+            "select distinct _row_number, _source_file, "
+            "concept_set || ' ' || concept_id as failing_key, "
+            "'code list: ' || concept_id || ' \"' || concept_name || '\" (' || vocabulary_id "
+            "|| ' ' || coalesce(nullif(concept_code, ''), 'no code') || '); dataset: ' "
+            "|| data_id || ' \"' || coalesce(data_name, '') || '\" (' "
+            "|| coalesce(data_vocabulary, '?') || ' ' || coalesce(data_code, '?') || ')' "
+            "as detail from found"
+        ),
+        "each code-list entry (seed concept_sets) should be the same concept in the dataset's "
+        "own concept table: its id with its name (case aside) and vocabulary code, and its code "
+        "with its id",
+        "Check which side is right: an older or local vocabulary may number the concept "
+        "differently (the code still finds it) or name it differently, or the code list holds a "
+        "wrong id; correct seeds/concept_sets.csv or the export's concept table.",
+    ),
+)
+"""Checks of the dataset's own vocabulary against the code lists (SPEC 3.3)."""
+
+
 PERSON_CHECKS: tuple[Check, ...] = (
     Check(
         "person.implied_age_at_most_90",
@@ -256,7 +302,11 @@ def suites() -> tuple[TableSuite, ...]:
         ),
         "measurement": _event_checks("measurement"),
         "observation": _event_checks("observation"),
-        "concept": (),
+        "procedure_occurrence": (
+            _in_person("procedure_occurrence"),
+            _within_observation("procedure_occurrence", EVENT_DATES["procedure_occurrence"]),
+        ),
+        "concept": CONCEPT_CHECKS,
         "concept_ancestor": (),
     }
     return tuple(
@@ -281,7 +331,7 @@ def references(relation: Callable[[str], str]) -> dict[str, str]:
         f"anchors as (select concept_set, concept_id from seeds "
         f"union select s.concept_set, c.concept_id from {relation('concept')} as c "
         f"inner join seeds as s on c.vocabulary_id = s.vocabulary_id "
-        f"and c.concept_code = s.concept_code) "
+        f"and c.concept_code = s.concept_code and s.concept_code <> '') "
         f"select concept_set, concept_id from anchors "
         f"union select a.concept_set, d.descendant_concept_id from anchors as a "
         f"inner join {relation('concept_ancestor')} as d "
@@ -290,6 +340,13 @@ def references(relation: Callable[[str], str]) -> dict[str, str]:
     ranges = scale_ranges()
     return {
         "registry_concepts": registry_concepts,
+        "code_lists": values_relation(
+            [
+                (r.concept_set, r.concept_id, r.concept_name, r.vocabulary_id, r.concept_code)
+                for r in rows
+            ],
+            ("concept_set", "concept_id", "concept_name", "vocabulary_id", "concept_code"),
+        ),
         "source_codes": values_relation(
             sorted(
                 {(r.concept_set, r.concept_code) for r in rows if r.vocabulary_id == "LOINC"}

@@ -16,17 +16,16 @@
           steps k+1..m-1, for k < m), so none of them is determined by the shown numbers, as
           long as nothing else gives one of them: the provenance table's ADSL / PERSON row
           count is n_1 (the report hides it with n_1), and the cohort classes add up to trial
-          steps 3 and 4 and registry steps 5 and 6 (X1 in reporting.suppression_cells).
+          steps 3 and 4 and registry steps 6 and 7 (X1 in reporting.suppression_cells).
     Zero is shown. A hidden count reads "<T" when it is itself small, else "suppressed".
+    "Small" follows the dataset's policy (macros/suppression.sql): under `none` nothing is.
 -#}
 {{ config(alias='attrition') }}
-{%- set threshold = var('small_cell_threshold') | int -%}
-{%- set small = threshold - 1 -%}
 
 with
 
 attrition as (
-    select * from {{ ref('attrition') }}
+    {{ with_suppression_policy(ref('attrition')) }}
 ),
 
 ordered as (
@@ -34,8 +33,8 @@ ordered as (
         *,
         row_number() over (partition by dataset_id order by step) as step_order,
         coalesce(n_excluded, 0) as excluded,
-        n_remaining between 1 and {{ small }} as remaining_is_small,
-        coalesce(n_excluded, 0) between 1 and {{ small }} as excluded_is_small,
+        {{ is_small('n_remaining') }} as remaining_is_small,
+        {{ is_small('coalesce(n_excluded, 0)') }} as excluded_is_small,
     from attrition
 ),
 
@@ -75,19 +74,11 @@ final as (
         step_order,
         description,
         hide_remaining or hide_excluded as is_suppressed,
-        case when hide_remaining then null else n_remaining end as n_remaining,
-        case
-            when remaining_is_small then '<{{ threshold }}'
-            when hide_remaining then 'suppressed'
-            else cast(n_remaining as varchar)
-        end as n_remaining_display,
-        case when hide_excluded then null else n_excluded end as n_excluded,
-        case
-            when n_excluded is null then null
-            when excluded_is_small then '<{{ threshold }}'
-            when hide_excluded then 'suppressed'
-            else cast(n_excluded as varchar)
-        end as n_excluded_display,
+        {{ unless_hidden('n_remaining', 'hide_remaining') }} as n_remaining,
+        {{ count_display('n_remaining', 'hide_remaining') }} as n_remaining_display,
+        {{ unless_hidden('n_excluded', 'hide_excluded') }} as n_excluded,
+        {{ unless_hidden(count_display('n_excluded', 'hide_excluded'), 'n_excluded is null') }}
+            as n_excluded_display,
     from decided
 )
 

@@ -7,14 +7,14 @@
           timepoint, scale) are hidden together when either is hidden by C1, or when the `all`
           row's n minus the two (the paired episodes without an observed score) is 1..T-1, since
           the shown counts would give that small count away.
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='biomarker_change') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
 changes as (
-    select * from {{ ref('biomarker_change') }}
+    {{ with_suppression_policy(ref('biomarker_change')) }}
 ),
 
 timepoints as (
@@ -44,7 +44,7 @@ status_rows as (
     select
         changes.*,
         pooled.n_all - sum(changes.n) over pair as n_not_evaluable,
-        bool_or(changes.n between 1 and {{ small }}) over pair as pair_has_small,
+        bool_or({{ is_small('changes.n', 'changes.suppression') }}) over pair as pair_has_small,
     from changes
     left join pooled
         on
@@ -66,13 +66,13 @@ status_rows as (
 decided as (
     select
         *,
-        n between 1 and {{ small }} as hide,
+        {{ is_small('n') }} as hide,
     from changes
     where responder_status = 'all'
     union all by name
     select
         * exclude (n_not_evaluable, pair_has_small),
-        pair_has_small or n_not_evaluable between 1 and {{ small }} as hide,
+        pair_has_small or {{ is_small('n_not_evaluable') }} as hide,
     from status_rows
 ),
 
@@ -92,17 +92,13 @@ final as (
         classes.sort_order as class_order,
         markers.sort_order as marker_order,
         decided.hide as is_suppressed,
-        case when decided.hide then null else decided.n end as n,
-        case
-            when decided.n between 1 and {{ small }} then '<{{ small + 1 }}'
-            when decided.hide then 'suppressed'
-            else cast(decided.n as varchar)
-        end as n_display,
+        {{ unless_hidden('decided.n', 'decided.hide') }} as n,
+        {{ count_display('decided.n', 'decided.hide', 'decided.suppression') }} as n_display,
 {%- for column in [
     'baseline_mean', 'baseline_median', 'followup_mean', 'followup_median', 'change_mean',
     'change_median', 'change_ci_low', 'change_ci_high',
 ] %}
-        case when decided.hide then null else decided.{{ column }} end as {{ column }},
+        {{ unless_hidden('decided.' ~ column, 'decided.hide') }} as {{ column }},
 {%- endfor %}
     from decided
     left join timepoints on decided.timepoint = timepoints.timepoint

@@ -17,14 +17,14 @@
       B4  as R4: an outcome hidden in one analysis is hidden in every analysis of the same
           dataset, class, scale, timepoint, stratifier and stratum.
     A hidden count reads "<T" when it is itself 1..T-1, else "suppressed". Zero is shown.
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='biomarker_response') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
 rates as (
-    select * from {{ ref('biomarker_response') }}
+    {{ with_suppression_policy(ref('biomarker_response')) }}
 ),
 
 class_rows as (
@@ -46,11 +46,11 @@ markers as (
 small_cells as (
     select
         rates.*,
-        rates.n between 1 and {{ small }} as n_is_small,
-        rates.n_responders between 1 and {{ small }}
-            or rates.n - rates.n_responders between 1 and {{ small }} as responders_are_small,
-        rates.n_remitters between 1 and {{ small }}
-            or rates.n - rates.n_remitters between 1 and {{ small }} as remitters_are_small,
+        {{ is_small('rates.n', 'rates.suppression') }} as n_is_small,
+        {{ part_or_rest_is_small('rates.n_responders', 'rates.n', 'rates.suppression') }}
+            as responders_are_small,
+        {{ part_or_rest_is_small('rates.n_remitters', 'rates.n', 'rates.suppression') }}
+            as remitters_are_small,
         max(case when rates.analysis = 'nri' then rates.n end) over stratum as n_nri,
         max(case when rates.analysis = 'locf' then rates.n end) over stratum as n_locf,
         -- the class's n is shown whenever it matters: a hidden class row hides its strata (B2)
@@ -88,10 +88,10 @@ nested as (
     select
         *,
         n_is_small
-            or n_without_marker between 1 and {{ small }}
-            or (analysis = 'oc' and n_nri - n between 1 and {{ small }})
-            or (analysis = 'oc' and n_locf - n between 1 and {{ small }})
-            or (analysis = 'locf' and n_nri - n between 1 and {{ small }}) as row_is_small,
+            or {{ is_small('n_without_marker') }}
+            or (analysis = 'oc' and {{ is_small('n_nri - n') }})
+            or (analysis = 'oc' and {{ is_small('n_locf - n') }})
+            or (analysis = 'locf' and {{ is_small('n_nri - n') }}) as row_is_small,
     from small_cells
 ),
 
@@ -158,38 +158,17 @@ final as (
         flagged.hide_row as is_suppressed,
         flagged.hide_response as response_suppressed,
         flagged.hide_remission as remission_suppressed,
-        case when flagged.hide_row then null else flagged.n end as n,
-        case
-            when flagged.n between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_row then 'suppressed'
-            else cast(flagged.n as varchar)
-        end as n_display,
-        case when flagged.hide_response then null else flagged.n_responders end
-            as n_responders,
-        case
-            when flagged.n_responders between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_response then 'suppressed'
-            else cast(flagged.n_responders as varchar)
-        end as n_responders_display,
-        case when flagged.hide_response then null else flagged.response_rate end
-            as response_rate,
-        case when flagged.hide_response then null else flagged.response_ci_low end
-            as response_ci_low,
-        case when flagged.hide_response then null else flagged.response_ci_high end
-            as response_ci_high,
-        case when flagged.hide_remission then null else flagged.n_remitters end
-            as n_remitters,
-        case
-            when flagged.n_remitters between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_remission then 'suppressed'
-            else cast(flagged.n_remitters as varchar)
-        end as n_remitters_display,
-        case when flagged.hide_remission then null else flagged.remission_rate end
-            as remission_rate,
-        case when flagged.hide_remission then null else flagged.remission_ci_low end
-            as remission_ci_low,
-        case when flagged.hide_remission then null else flagged.remission_ci_high end
-            as remission_ci_high,
+        {{ unless_hidden('flagged.n', 'flagged.hide_row') }} as n,
+        {{ count_display('flagged.n', 'flagged.hide_row', 'flagged.suppression') }} as n_display,
+{%- for outcome, count in [('response', 'n_responders'), ('remission', 'n_remitters')] %}
+        {{ unless_hidden('flagged.' ~ count, 'flagged.hide_' ~ outcome) }} as {{ count }},
+        {{ count_display('flagged.' ~ count, 'flagged.hide_' ~ outcome, 'flagged.suppression') }}
+            as {{ count }}_display,
+    {%- for column in ['rate', 'ci_low', 'ci_high'] %}
+        {{ unless_hidden('flagged.' ~ outcome ~ '_' ~ column, 'flagged.hide_' ~ outcome) }}
+            as {{ outcome }}_{{ column }},
+    {%- endfor %}
+{%- endfor %}
     from flagged
     left join timepoints on flagged.timepoint = timepoints.timepoint
     left join classes on flagged.treatment_class = classes.treatment_class

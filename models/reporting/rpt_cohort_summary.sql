@@ -9,9 +9,9 @@
           the classes' TRD counts add up to an attrition count (trial step 4).
     Age is top-coded at 90 in the marts; only its mean and SD are shown (no minimum or maximum,
     which would be single persons' values).
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='cohort_summary') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
@@ -42,15 +42,16 @@ by_class as (
     group by source, dataset_id, treatment_class
 ),
 
+by_class_with_policy as (
+    {{ with_suppression_policy('by_class') }}
+),
+
 small_cells as (
     select
         *,
-        n_episodes between 1 and {{ small }} as n_is_small,
-        n_trd between 1 and {{ small }}
-            or n_episodes - n_trd between 1 and {{ small }} as trd_is_small,
-        n_female between 1 and {{ small }}
-            or n_episodes - n_female between 1 and {{ small }} as female_is_small,
-    from by_class
+        {{ part_or_rest_is_small('n_trd', 'n_episodes') }} as trd_is_small,
+        {{ part_or_rest_is_small('n_female', 'n_episodes') }} as female_is_small,
+    from by_class_with_policy
 ),
 
 decided as (
@@ -65,41 +66,36 @@ decided as (
         and small_cells.treatment_class = row_decisions.treatment_class
 ),
 
+flagged as (
+    select
+        *,
+        hide_row or hide_trd_in_dataset as hide_trd,
+        hide_row or female_is_small as hide_female,
+    from decided
+),
+
 final as (
     select
-        decided.source,
-        decided.dataset_id,
-        decided.treatment_class,
+        flagged.source,
+        flagged.dataset_id,
+        flagged.treatment_class,
         classes.sort_order as class_order,
-        decided.hide_row as is_suppressed,
-        case when decided.hide_row then null else decided.n_episodes end as n_episodes,
-        case
-            when decided.n_is_small then '<{{ small + 1 }}'
-            when decided.hide_row then 'suppressed'
-            else cast(decided.n_episodes as varchar)
-        end as n_episodes_display,
-        case when decided.hide_row or decided.hide_trd_in_dataset then null else decided.n_trd end as n_trd,
-        case
-            when decided.n_trd between 1 and {{ small }} then '<{{ small + 1 }}'
-            when decided.hide_row or decided.hide_trd_in_dataset then 'suppressed'
-            else cast(decided.n_trd as varchar)
-        end as n_trd_display,
-        case
-            when decided.hide_row or decided.female_is_small then null else decided.n_female
-        end as n_female,
-        case
-            when decided.n_female between 1 and {{ small }} then '<{{ small + 1 }}'
-            when decided.hide_row or decided.female_is_small then 'suppressed'
-            else cast(decided.n_female as varchar)
-        end as n_female_display,
-        case
-            when decided.hide_row or decided.female_is_small then null
-            else decided.n_female / decided.n_episodes
-        end as female_share,
-        case when decided.hide_row then null else decided.age_mean end as age_mean,
-        case when decided.hide_row then null else decided.age_sd end as age_sd,
-    from decided
-    left join classes on decided.treatment_class = classes.treatment_class
+        flagged.hide_row as is_suppressed,
+        {{ unless_hidden('flagged.n_episodes', 'flagged.hide_row') }} as n_episodes,
+        {{ count_display('flagged.n_episodes', 'flagged.hide_row', 'flagged.suppression') }}
+            as n_episodes_display,
+        {{ unless_hidden('flagged.n_trd', 'flagged.hide_trd') }} as n_trd,
+        {{ count_display('flagged.n_trd', 'flagged.hide_trd', 'flagged.suppression') }}
+            as n_trd_display,
+        {{ unless_hidden('flagged.n_female', 'flagged.hide_female') }} as n_female,
+        {{ count_display('flagged.n_female', 'flagged.hide_female', 'flagged.suppression') }}
+            as n_female_display,
+        {{ unless_hidden('flagged.n_female / flagged.n_episodes', 'flagged.hide_female') }}
+            as female_share,
+        {{ unless_hidden('flagged.age_mean', 'flagged.hide_row') }} as age_mean,
+        {{ unless_hidden('flagged.age_sd', 'flagged.hide_row') }} as age_sd,
+    from flagged
+    left join classes on flagged.treatment_class = classes.treatment_class
 )
 
 select * from final

@@ -7,14 +7,14 @@
           the oc row of the same dataset, class, scale and timepoint (rules R1, D1, R2 there); a
           point without such a row (not expected) is hidden when its n is 1..T-1.
     A mean of a handful of patients is nearly their own values, hence P1.
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='pct_change_timecourse') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
 points as (
-    select * from {{ ref('agg_pct_change') }}
+    {{ with_suppression_policy(ref('agg_pct_change')) }}
 ),
 
 timepoints as (
@@ -33,8 +33,9 @@ oc_decisions as (
 decided as (
     select
         points.*,
-        points.n between 1 and {{ small }} as n_is_small,
-        coalesce(oc_decisions.is_hidden, points.n between 1 and {{ small }}) as hide,
+        coalesce(
+            oc_decisions.is_hidden, {{ is_small('points.n', 'points.suppression') }}
+        ) as hide,
     from points
     left join oc_decisions
         on points.dataset_id = oc_decisions.dataset_id
@@ -54,15 +55,11 @@ final as (
         timepoints.target_day,
         classes.sort_order as class_order,
         decided.hide as is_suppressed,
-        case when decided.hide then null else decided.n end as n,
-        case
-            when decided.n_is_small then '<{{ small + 1 }}'
-            when decided.hide then 'suppressed'
-            else cast(decided.n as varchar)
-        end as n_display,
-        case when decided.hide then null else decided.mean_pct_change end as mean_pct_change,
-        case when decided.hide then null else decided.ci_low end as ci_low,
-        case when decided.hide then null else decided.ci_high end as ci_high,
+        {{ unless_hidden('decided.n', 'decided.hide') }} as n,
+        {{ count_display('decided.n', 'decided.hide', 'decided.suppression') }} as n_display,
+        {{ unless_hidden('decided.mean_pct_change', 'decided.hide') }} as mean_pct_change,
+        {{ unless_hidden('decided.ci_low', 'decided.hide') }} as ci_low,
+        {{ unless_hidden('decided.ci_high', 'decided.hide') }} as ci_high,
     from decided
     left join timepoints on decided.timepoint = timepoints.timepoint
     left join classes on decided.treatment_class = classes.treatment_class

@@ -9,14 +9,14 @@
       R4  oc and nri count the same responders (nri only adds non-responders), so R3 hides an
           outcome in every analysis of that dataset, class, scale and timepoint.
     A hidden count reads "<T" when it is itself 1..T-1, else "suppressed". Zero is shown.
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='response_rates') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
 rates as (
-    select * from {{ ref('response_rates') }}
+    {{ with_suppression_policy(ref('response_rates')) }}
 ),
 
 timepoints as (
@@ -35,10 +35,8 @@ row_decisions as (
 small_cells as (
     select
         *,
-        n_responders between 1 and {{ small }}
-            or n - n_responders between 1 and {{ small }} as responders_are_small,
-        n_remitters between 1 and {{ small }}
-            or n - n_remitters between 1 and {{ small }} as remitters_are_small,
+        {{ part_or_rest_is_small('n_responders', 'n') }} as responders_are_small,
+        {{ part_or_rest_is_small('n_remitters', 'n') }} as remitters_are_small,
     from rates
 ),
 
@@ -86,30 +84,17 @@ final as (
         flagged.hide_row as is_suppressed,
         flagged.hide_response as response_suppressed,
         flagged.hide_remission as remission_suppressed,
-        case when flagged.hide_row then null else flagged.n end as n,
-        case
-            when flagged.n between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_row then 'suppressed'
-            else cast(flagged.n as varchar)
-        end as n_display,
-        case when flagged.hide_response then null else flagged.n_responders end as n_responders,
-        case
-            when flagged.n_responders between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_response then 'suppressed'
-            else cast(flagged.n_responders as varchar)
-        end as n_responders_display,
-        case when flagged.hide_response then null else flagged.response_rate end as response_rate,
-        case when flagged.hide_response then null else flagged.response_ci_low end as response_ci_low,
-        case when flagged.hide_response then null else flagged.response_ci_high end as response_ci_high,
-        case when flagged.hide_remission then null else flagged.n_remitters end as n_remitters,
-        case
-            when flagged.n_remitters between 1 and {{ small }} then '<{{ small + 1 }}'
-            when flagged.hide_remission then 'suppressed'
-            else cast(flagged.n_remitters as varchar)
-        end as n_remitters_display,
-        case when flagged.hide_remission then null else flagged.remission_rate end as remission_rate,
-        case when flagged.hide_remission then null else flagged.remission_ci_low end as remission_ci_low,
-        case when flagged.hide_remission then null else flagged.remission_ci_high end as remission_ci_high,
+        {{ unless_hidden('flagged.n', 'flagged.hide_row') }} as n,
+        {{ count_display('flagged.n', 'flagged.hide_row', 'flagged.suppression') }} as n_display,
+{%- for outcome, count in [('response', 'n_responders'), ('remission', 'n_remitters')] %}
+        {{ unless_hidden('flagged.' ~ count, 'flagged.hide_' ~ outcome) }} as {{ count }},
+        {{ count_display('flagged.' ~ count, 'flagged.hide_' ~ outcome, 'flagged.suppression') }}
+            as {{ count }}_display,
+    {%- for column in ['rate', 'ci_low', 'ci_high'] %}
+        {{ unless_hidden('flagged.' ~ outcome ~ '_' ~ column, 'flagged.hide_' ~ outcome) }}
+            as {{ outcome }}_{{ column }},
+    {%- endfor %}
+{%- endfor %}
     from flagged
     left join timepoints on flagged.timepoint = timepoints.timepoint
     left join classes on flagged.treatment_class = classes.treatment_class

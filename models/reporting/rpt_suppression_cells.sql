@@ -7,8 +7,8 @@
 
     The numbers are nested within a class: episodes >= TRD episodes >= nri n (all with a baseline,
     the same at every timepoint) >= locf n >= oc n; and the classes add up to attrition counts
-    (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes = steps 5 and 6,
-    nri n = step 7; registry totals are persons, so the equality is taken as a worst case). With
+    (trial: episodes = step 3, TRD = step 4, nri n = step 5; registry: episodes = steps 6 and 7,
+    nri n = step 8; registry totals are persons, so the equality is taken as a worst case). With
     T = small_cell_threshold and "small" = 1..T-1, in this order:
       R1/C1  a row whose own n is small is hidden;
       D1     a difference between two nested counts of one class is a count too (the episodes
@@ -26,9 +26,9 @@
              small or absent and already hidden by R1.
     All comparisons use the true counts, shown or not (simpler to verify, and never weaker). The
     view shows decisions only, never a count: everything in the reporting schema is suppressed.
+    Under the dataset's `none` policy nothing is small (macros/suppression.sql).
 -#}
 {{ config(alias='suppression_cells') }}
-{%- set small = var('small_cell_threshold') | int - 1 -%}
 
 with
 
@@ -37,7 +37,7 @@ episodes as (
 ),
 
 rates as (
-    select * from {{ ref('response_rates') }}
+    {{ with_suppression_policy(ref('response_rates')) }}
 ),
 
 shown_attrition as (
@@ -50,8 +50,8 @@ partition_steps as (
         values
             ('trial', 3),
             ('trial', 4),
-            ('registry', 5),
-            ('registry', 6)
+            ('registry', 6),
+            ('registry', 7)
     ) as t (source, step)
 ),
 
@@ -73,7 +73,7 @@ nri_by_class as (
     group by dataset_id, treatment_class, scale
 ),
 
-cohort as (
+cohort_counts as (
     select
         dataset_id,
         treatment_class,
@@ -83,21 +83,30 @@ cohort as (
     group by dataset_id, treatment_class
 ),
 
+cohort as (
+    {{ with_suppression_policy('cohort_counts') }}
+),
+
 cohort_own as (
     select
         cohort.dataset_id,
         cohort.treatment_class,
         cohort.n_episodes as n,
-        cohort.n_episodes between 1 and {{ small }} as is_small,
+        {{ is_small('cohort.n_episodes', 'cohort.suppression') }} as is_small,
         coalesce(bool_or(
-            cohort.n_episodes - nri_by_class.n_nri between 1 and {{ small }}
-            or cohort.n_trd - nri_by_class.n_nri between 1 and {{ small }}
+            {{ is_small('cohort.n_episodes - nri_by_class.n_nri', 'cohort.suppression') }}
+            or {{ is_small('cohort.n_trd - nri_by_class.n_nri', 'cohort.suppression') }}
         ), false) as differs_by_small,
     from cohort
     left join nri_by_class
         on cohort.dataset_id = nri_by_class.dataset_id
         and cohort.treatment_class = nri_by_class.treatment_class
-    group by cohort.dataset_id, cohort.treatment_class, cohort.n_episodes, cohort.n_trd
+    group by
+        cohort.dataset_id,
+        cohort.treatment_class,
+        cohort.n_episodes,
+        cohort.n_trd,
+        cohort.suppression
 ),
 
 rates_own as (
@@ -108,14 +117,16 @@ rates_own as (
         rates.timepoint,
         rates.analysis,
         rates.n,
-        rates.n between 1 and {{ small }} as is_small,
+        {{ is_small('rates.n', 'rates.suppression') }} as is_small,
         case rates.analysis
             when 'oc' then coalesce(
-                nri.n - rates.n between 1 and {{ small }}
-                or locf.n - rates.n between 1 and {{ small }},
+                {{ is_small('nri.n - rates.n', 'rates.suppression') }}
+                or {{ is_small('locf.n - rates.n', 'rates.suppression') }},
                 false
             )
-            when 'locf' then coalesce(nri.n - rates.n between 1 and {{ small }}, false)
+            when 'locf' then coalesce(
+                {{ is_small('nri.n - rates.n', 'rates.suppression') }}, false
+            )
             else false
         end as differs_by_small,
     from rates

@@ -37,7 +37,7 @@ def test_hand_written_d28_query_counts_what_the_response_rates_mart_counts(
     # then it finds the same D28 observed-case counts for every class and scale
     assert result["agree"], result
     classes = {r["treatment_class"] for r in result["hand"]}
-    assert classes == {"augmentation", "esketamine", "ketamine", "standard_ad"}
+    assert classes == {"augmentation", "ect", "esketamine", "ketamine", "standard_ad"}
     assert all(r["n"] >= r["n_responders"] > 0 for r in result["hand"] if r["scale"] == "PHQ9")
 
 

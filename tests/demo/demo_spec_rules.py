@@ -15,7 +15,16 @@ import pyreadstat
 
 from trd.demo.concepts import Vocabulary
 
-DATASETS = ("TRANSFORM-2", "KETAMINE-MIDAZOLAM", "ELEKT-D", "ESCAPE-TRD", "REGISTRY-OMOP")
+DATASETS = (
+    "TRANSFORM-2",
+    "KETAMINE-MIDAZOLAM",
+    "ELEKT-D",
+    "ESCAPE-TRD",
+    "TRANSFORM-1",
+    "TRANSFORM-3",
+    "KETAMINE-MIDAZOLAM-2",
+    "REGISTRY-OMOP",
+)
 ERA_GAP, ADEQUATE, LOOKBACK, WASHOUT, PRIOR_OBS, BASELINE_DAYS = 30, 42, 730, 365, 365, 30
 
 
@@ -87,8 +96,11 @@ def trial_rates(
 
 
 def registry_episodes(folder: Path, vocab: Vocabulary) -> pl.DataFrame:
-    """Qualifying episodes (person_id, treatment_class, index_date) by the rules of SPEC 5."""
-    exposures = _exposures(folder, vocab)
+    """Qualifying episodes (person_id, treatment_class, index_date) by the rules of SPEC 5:
+    drug eras and ECT courses (sessions at most 30 days apart, the same reading as eras), the
+    365-day washout, MDD, prior observation, >= 2 other adequate trials, and no TRD exclusion
+    (or a descendant) on or before index."""
+    exposures = pl.concat([_exposures(folder, vocab), _ect_sessions(folder, vocab)])
     eras = _eras(exposures)
     candidates = _candidates(eras, exposures)
     adequate = eras.filter(
@@ -127,11 +139,50 @@ def registry_episodes(folder: Path, vocab: Vocabulary) -> pl.DataFrame:
             )
         )
     )
+    excluded = _first_exclusion(folder, vocab)
+    qualified = qualified.join(excluded, on="person_id", how="left").filter(
+        pl.col("first_exclusion").is_null() | (pl.col("first_exclusion") > pl.col("index_date"))
+    )
     return (
         qualified.sort("index_date")
         .group_by("person_id", "class", maintain_order=True)
         .first()
         .select("person_id", "class", "index_date")
+    )
+
+
+def _descendants(folder: Path, ids: list[int]) -> list[int]:
+    """The ids and their descendants in the dataset's concept_ancestor."""
+    ancestor = read_table(folder, "concept_ancestor").filter(
+        pl.col("ancestor_concept_id").is_in(ids)
+    )
+    return sorted({*ids, *ancestor["descendant_concept_id"].to_list()})
+
+
+def _ect_sessions(folder: Path, vocab: Vocabulary) -> pl.DataFrame:
+    """ECT procedures as one-day exposures of class and drug 'ect'."""
+    ids = _descendants(folder, [c.concept_id for c in vocab.sets["ect"]])
+    return (
+        read_table(folder, "procedure_occurrence")
+        .filter(pl.col("procedure_concept_id").is_in(ids))
+        .select(
+            "person_id",
+            pl.lit("ect").alias("class"),
+            pl.lit("ect").alias("drug"),
+            start=pl.col("procedure_date"),
+            end=pl.col("procedure_date"),
+        )
+    )
+
+
+def _first_exclusion(folder: Path, vocab: Vocabulary) -> pl.DataFrame:
+    """Each person's first bipolar, schizophrenia or psychotic-disorder record (descendants too)."""
+    ids = _descendants(folder, [c.concept_id for c in vocab.sets["trd_exclusion"]])
+    return (
+        read_table(folder, "condition_occurrence")
+        .filter(pl.col("condition_concept_id").is_in(ids))
+        .group_by("person_id")
+        .agg(first_exclusion=pl.col("condition_start_date").min())
     )
 
 

@@ -116,6 +116,6 @@ def test_incomplete_concept_seed_fails_naming_the_set(tmp_path: Path, gap: str) 
 def test_cli_demo_data_only_writes_the_datasets(tmp_path: Path) -> None:
     # when running `trd demo --data DIR --persons 200 --data-only`
     code = main(["demo", "--data", str(tmp_path / "d"), "--persons", "200", "--data-only"])
-    # then it succeeds and leaves the five dataset folders
+    # then it succeeds and leaves the eight dataset folders
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == sorted(DATASETS)

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from demo_spec_rules import read_table, registry_rates
 
+from trd.demo import concepts as cx
 from trd.demo.concepts import LOCAL_DRUG_ID_START, Vocabulary
 
 D1, D7, W2, D28 = (1, 1, 1), (7, 4, 10), (14, 11, 17), (28, 21, 35)
@@ -29,8 +30,9 @@ def test_registry_has_trd_qualifying_and_non_qualifying_persons(
     qualifying = episodes["person_id"].n_unique() / persons
     assert 0.35 <= qualifying <= 0.60
     classes = dict(episodes.group_by("class").len().iter_rows())
-    assert set(classes) == {"ketamine", "esketamine", "standard_ad", "augmentation"}
-    assert min(classes.values()) >= 300
+    assert set(classes) == {"ketamine", "esketamine", "standard_ad", "augmentation", "ect"}
+    assert min(n for c, n in classes.items() if c != "ect") >= 300
+    assert classes["ect"] >= 150  # ECT: 10% of index treatments
 
 
 def test_registry_d28_response_by_class_matches_the_literature(
@@ -38,11 +40,13 @@ def test_registry_d28_response_by_class_matches_the_literature(
 ) -> None:
     # when computing day-28 PHQ-9 response (observed cases) of qualifying episodes
     rates = registry_rates(demo["REGISTRY-OMOP"], episodes, _phq9(vocab), D28)
-    # then ketamine ~45-55%, esketamine ~40-50%, a new standard AD ~25-35%
+    # then ketamine ~45-55%, esketamine ~40-50%, a new standard AD ~25-35%, ECT ~40-60%
     assert 0.45 <= rates["ketamine"][1] <= 0.55
     assert 0.40 <= rates["esketamine"][1] <= 0.50
     assert 0.25 <= rates["standard_ad"][1] <= 0.35
-    assert min(n for n, _ in rates.values()) >= 250
+    assert 0.40 <= rates["ect"][1] <= 0.60
+    assert min(n for c, (n, _) in rates.items() if c != "ect") >= 250
+    assert rates["ect"][0] >= 100
 
 
 def test_ketamine_and_esketamine_act_within_days_standard_ads_over_weeks(
@@ -103,20 +107,25 @@ def test_drug_exposures_are_clinical_drugs_rolling_up_to_seed_ingredients(
         for c in vocab.sets[s]
     }
     used = set(drugs["drug_concept_id"])
-    # then every drug is a local clinical drug of the 'TRD Demo' vocabulary ...
-    assert min(used) >= LOCAL_DRUG_ID_START
-    local = concept.filter(pl.col("concept_id").is_in(list(used)))
-    assert set(local["vocabulary_id"]) == {"TRD Demo"} and set(local["concept_class_id"]) == {
-        "Clinical Drug"
-    }
-    assert local.height == len(used)
-    # ... with exactly one ingredient ancestor from the seed's drug sets
+    # then every drug is a clinical drug: the public ones where their OMOP id could be checked,
+    # else a local one of the 'TRD Demo' vocabulary ...
+    rows = concept.filter(pl.col("concept_id").is_in(list(used)))
+    assert rows.height == len(used)
+    assert set(rows["concept_class_id"]) == {"Clinical Drug"}
+    assert set(rows["vocabulary_id"]) == {"RxNorm", "TRD Demo"}
+    assert {739207, 19077463, 715294} <= used  # sertraline, fluoxetine, duloxetine products
+    local = rows.filter(pl.col("vocabulary_id") == "TRD Demo")["concept_id"]
+    assert local.min() >= LOCAL_DRUG_ID_START
+    # ... with exactly one ingredient ancestor from the seed's drug sets, but for the one
+    # ketamine product left out of concept_ancestor on purpose (an orphan)
     parents = ancestor.filter(
         pl.col("descendant_concept_id").is_in(list(used))
         & (pl.col("min_levels_of_separation") == 1)
     )
-    assert parents.height == len(used)
+    assert set(parents["descendant_concept_id"]) == used - {vocab.orphan.concept_id}
+    assert parents.height == len(used) - 1
     assert set(parents["ancestor_concept_id"]) <= ingredients
+    assert vocab.orphan.concept_id in used and "ketamine" in vocab.orphan.name
 
 
 def test_some_exposures_have_no_end_date_but_a_days_supply(demo: dict[str, Path]) -> None:
@@ -195,3 +204,62 @@ def test_most_index_treatments_have_a_phq9_baseline_in_the_30_days_before(
         .n_unique()
     )
     assert 0.85 <= with_baseline / ketamine.height <= 0.97
+
+
+def test_exclusions_before_index_remove_episodes_and_later_ones_do_not(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    # given bipolar, schizophrenia and psychotic-disorder records of the seed's trd_exclusion
+    folder = demo["REGISTRY-OMOP"]
+    ids = [c.concept_id for c in vocab.sets["trd_exclusion"]]
+    records = read_table(folder, "condition_occurrence").filter(
+        pl.col("condition_concept_id").is_in(ids)
+    )
+    first = records.group_by("person_id").agg(first=pl.col("condition_start_date").min())
+    assert set(records["condition_concept_id"]) == set(ids)
+    # then no episode starts on or after such a record, and some start before one
+    joined = episodes.join(first, on="person_id")
+    assert joined.filter(pl.col("first") <= pl.col("index_date")).height == 0
+    assert joined.filter(pl.col("first") > pl.col("index_date"))["person_id"].n_unique() >= 20
+    assert 0.04 <= records["person_id"].n_unique() / read_table(folder, "person").height <= 0.10
+
+
+def test_ect_sessions_are_procedures_under_the_seed_ect_concept(
+    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+) -> None:
+    folder = demo["REGISTRY-OMOP"]
+    ect = vocab.first("ect").concept_id
+    procedures = read_table(folder, "procedure_occurrence")
+    ancestor = read_table(folder, "concept_ancestor").filter(pl.col("ancestor_concept_id") == ect)
+    # then ECT sessions use the seed concept and the site's own code below it, and other
+    # procedures (psychotherapy) are there too
+    assert set(ancestor["descendant_concept_id"]) == {ect, cx.ECT_BILATERAL}
+    assert set(procedures["procedure_concept_id"]) == {ect, cx.ECT_BILATERAL, cx.PSYCHOTHERAPY}
+    # and every ECT episode starts on a session day
+    sessions = procedures.filter(pl.col("procedure_concept_id") != cx.PSYCHOTHERAPY).select(
+        "person_id", index_date="procedure_date"
+    )
+    ect_episodes = episodes.filter(pl.col("class") == "ect")
+    assert ect_episodes.join(sessions, on=["person_id", "index_date"]).height == ect_episodes.height
+
+
+def test_the_vocabulary_has_orphans_for_the_diagnostics_to_find(
+    demo: dict[str, Path], vocab: Vocabulary
+) -> None:
+    # given the concepts in the data that are named like a code-list entry but have no ancestor
+    folder = demo["REGISTRY-OMOP"]
+    concept = read_table(folder, "concept")
+    descendants = set(read_table(folder, "concept_ancestor")["descendant_concept_id"])
+    orphans = concept.filter(
+        pl.col("concept_id").is_in([vocab.orphan.concept_id, cx.BIPOLAR_IN_REMISSION])
+    )
+    # then both are in the data, named with every word of their entry, and not rolled up
+    assert sorted(orphans["concept_name"]) == [
+        "Bipolar disorder in remission",
+        "ketamine 10 MG/ML Injectable Solution",
+    ]
+    assert not set(orphans["concept_id"]) & descendants
+    drugs = read_table(folder, "drug_exposure")
+    conditions = read_table(folder, "condition_occurrence")
+    assert drugs.filter(pl.col("drug_concept_id") == vocab.orphan.concept_id).height > 0
+    assert conditions.filter(pl.col("condition_concept_id") == cx.BIPOLAR_IN_REMISSION).height > 0

@@ -9,12 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import yaml
 from demo_spec_rules import read_table, trial_rates
 
 ESK_T2, PBO_T2 = "Esketamine 56/84 mg + oral AD", "Placebo + oral AD"
 KET_KM, MID_KM = "Ketamine 0.5 mg/kg IV", "Midazolam 0.045 mg/kg IV"
 KET_ELEKT, ECT = "IV ketamine 0.5 mg/kg twice weekly", "ECT three times weekly"
 ESK_ESCAPE, QUET = "Esketamine nasal spray + SSRI/SNRI", "Quetiapine XR + SSRI/SNRI"
+ESK56_T1, ESK84_T1 = "Esketamine 56 mg + oral AD", "Esketamine 84 mg + oral AD"
+ESK_T3 = "Esketamine 28-84 mg + oral AD"
+KET_KM2, MID_KM2 = "Ketamine 0.5 mg/kg IV (first period)", "Midazolam 0.045 mg/kg IV (first period)"
 
 
 def test_transform2_day28_response_matches_the_published_trial(demo: dict[str, Path]) -> None:
@@ -187,9 +191,72 @@ def test_escape_has_no_ablfl_so_baseline_is_the_day_1_record(demo: dict[str, Pat
 
 
 def test_randomised_but_untreated_subjects_have_blank_trt01a(demo: dict[str, Path]) -> None:
-    for dataset, expected in (("ELEKT-D", 38), ("TRANSFORM-2", 4), ("ESCAPE-TRD", 8)):
+    for dataset, expected in (
+        ("ELEKT-D", 38),
+        ("TRANSFORM-2", 4),
+        ("ESCAPE-TRD", 8),
+        ("TRANSFORM-1", 4),
+        ("TRANSFORM-3", 1),
+    ):
         adsl = read_table(demo[dataset], "adsl")
         untreated = adsl.filter(pl.col("SAFFL") == "N")
         assert untreated.height == expected, dataset
         assert untreated["TRT01A"].null_count() == expected
         assert untreated["TRT01P"].null_count() == 0
+
+
+def test_transform1_both_fixed_doses_beat_placebo_at_day_28(demo: dict[str, Path]) -> None:
+    # when computing day-28 response and remission (MADRS <= 12) on observed cases
+    rates = trial_rates(demo["TRANSFORM-1"], "MADRSTOT", 28, 12, "oc")
+    # then 56 mg and 84 mg ~45-62% vs placebo + AD ~32-45% (published 54.1%, 53.1%, 38.9%)
+    for dose in (ESK56_T1, ESK84_T1):
+        assert 0.45 <= rates[dose][1] <= 0.62, dose
+        assert rates[dose][2] > rates[PBO_T2][2]
+    assert 0.32 <= rates[PBO_T2][1] <= 0.45
+    # and both dose arms map to the one class esketamine (one comparison, control counted once)
+    config = yaml.safe_load((demo["TRANSFORM-1"] / "dataset.yml").read_text())
+    assert {a: m["treatment_class"] for a, m in config["arms"].items()} == {
+        ESK56_T1: "esketamine",
+        ESK84_T1: "esketamine",
+        PBO_T2: "standard_ad",
+    }
+
+
+def test_transform3_enrols_only_the_elderly_with_a_smaller_effect(demo: dict[str, Path]) -> None:
+    adsl = read_table(demo["TRANSFORM-3"], "adsl")
+    assert adsl["AGE"].min() >= 65 and adsl["AGE"].max() <= 90
+    rates = trial_rates(demo["TRANSFORM-3"], "MADRSTOT", 28, 12, "oc")
+    # then day-28 response ~20-35% vs ~7-20% (published about 27% vs 13%)
+    assert 0.20 <= rates[ESK_T3][1] <= 0.35
+    assert 0.07 <= rates[PBO_T2][1] <= 0.20
+    assert rates[ESK_T3][2] > rates[PBO_T2][2]
+
+
+def test_ketamine_midazolam_2_keeps_the_first_crossover_period(demo: dict[str, Path]) -> None:
+    adsl = read_table(demo["KETAMINE-MIDAZOLAM-2"], "adsl")
+    assert adsl.group_by("TRT01A").len().sort("TRT01A").rows() == [(KET_KM2, 21), (MID_KM2, 20)]
+    # when computing 24-h response with non-responder imputation (the default analysis)
+    rates = trial_rates(demo["KETAMINE-MIDAZOLAM-2"], "MADRSTOT", 2, 10, "nri")
+    # then ketamine about doubles midazolam's response
+    assert rates[KET_KM2][1] >= rates[MID_KM2][1] + 0.10
+    assert 0.20 <= rates[KET_KM2][1] <= 0.40
+    # and the pre-infusion record has no ABLFL: the baseline is the last record with ADY <= 1
+    assert "ABLFL" not in read_table(demo["KETAMINE-MIDAZOLAM-2"], "adqs").columns
+
+
+def test_the_demo_has_two_or_more_trials_per_pooled_comparison(demo: dict[str, Path]) -> None:
+    # given each trial's classes and reference (dataset.yml)
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for name, folder in demo.items():
+        config = yaml.safe_load((folder / "dataset.yml").read_text())
+        if config["source"] != "trial":
+            continue
+        classes = {m["treatment_class"] for m in config["arms"].values()}
+        reference = config.get(
+            "reference", "standard_ad" if "standard_ad" in classes else "placebo"
+        )
+        for cls in sorted(classes - {reference}):
+            pairs.setdefault((cls, reference), []).append(name)
+    # then esketamine vs standard AD and ketamine vs placebo each have several trials to pool
+    assert pairs[("esketamine", "standard_ad")] == ["TRANSFORM-2", "TRANSFORM-1", "TRANSFORM-3"]
+    assert pairs[("ketamine", "placebo")] == ["KETAMINE-MIDAZOLAM", "KETAMINE-MIDAZOLAM-2"]

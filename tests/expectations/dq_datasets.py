@@ -40,7 +40,8 @@ def load_raw(
     """Write `dataset` into `raw` as a loaded dataset (what `trd check` reads)."""
     create_raw_schema(con)
     con.execute(
-        "insert into raw.datasets values (?, ?, null, null, 'nri', null, 'sha', 'L1', now())",
+        "insert into raw.datasets values "
+        "(?, ?, null, null, 'nri', null, 'sha', 'L1', now(), null, null)",
         [dataset_id, source],
     )
     for name, rows in dataset.items():
@@ -110,6 +111,7 @@ VALID_TRIAL: Dataset = {
 }
 
 PHQ9, CRP, IL6, MDD, SERTRALINE = 3042932, 3020460, 3023091, 4152280, 739138
+ECT = 4030840
 LOCAL_CRP, PHQ9_CHILD = 900001, 900002
 
 
@@ -151,6 +153,25 @@ def _observation(id_: int, person_id: int, concept: int | None, value: float | N
     return _event("observation", id_, person_id, concept, value, **kw)
 
 
+def _procedure(id_: int, person_id: int, day: str, concept: int | None = ECT) -> dict:
+    return {
+        "procedure_occurrence_id": id_,
+        "person_id": person_id,
+        "procedure_concept_id": concept,
+        "procedure_date": date.fromisoformat(day),
+    }
+
+
+def _concept(concept_id: int, name: str, vocabulary: str, code: str, domain: str) -> dict:
+    return {
+        "concept_id": concept_id,
+        "concept_name": name,
+        "vocabulary_id": vocabulary,
+        "concept_code": code,
+        "domain_id": domain,
+    }
+
+
 def _person(person_id: int, year_of_birth: int | None, gender: int = 8532) -> dict:
     return {
         "person_id": person_id,
@@ -179,7 +200,7 @@ VALID_REGISTRY: Dataset = {
         _measurement(
             3, 1002, 0, 2.5, measurement_source_value="26881-3", unit_source_value="PG/ML"
         ),
-        _measurement(4, 1002, LOCAL_CRP, 0.3, unit_concept_id=8840),  # CRP by LOINC code, mg/dL
+        _measurement(4, 1002, LOCAL_CRP, 0.3, unit_concept_id=8840),  # unknown here: not checked
         _measurement(5, 1002, 3000000, 120, unit_source_value="mmHg"),  # not ours: not checked
     ],
     "observation": [
@@ -187,14 +208,18 @@ VALID_REGISTRY: Dataset = {
         _observation(2, 1002, PHQ9_CHILD, 0),  # PHQ-9 through concept_ancestor
         _observation(3, 1003, PHQ9, None),  # empty value (Synthea PHQ-2/9 rows)
     ],
+    "procedure_occurrence": [_procedure(1, 1001, "2016-04-01"), _procedure(2, 1001, "2016-04-03")],
     "concept": [
-        {
-            "concept_id": LOCAL_CRP,
-            "concept_name": "CRP (local)",
-            "vocabulary_id": "LOINC",
-            "concept_code": "1988-5",
-            "domain_id": "Measurement",
-        }
+        # the code lists' own concepts, named as in the vocabulary (case aside)
+        _concept(
+            CRP,
+            "C REACTIVE PROTEIN [Mass/volume] in Serum or Plasma",
+            "LOINC",
+            "1988-5",
+            "Measurement",
+        ),
+        _concept(MDD, "Major depressive disorder", "SNOMED", "370143000", "Condition"),
+        _concept(PHQ9_CHILD, "PHQ-9 total (local child)", "Local", "PHQ9C", "Observation"),
     ],
     "concept_ancestor": [{"ancestor_concept_id": PHQ9, "descendant_concept_id": PHQ9_CHILD}],
 }

@@ -269,3 +269,65 @@ def test_junit_warning_is_not_a_failure(tmp_path: Path) -> None:
     write_junit(results, tmp_path / "j.xml")
     root = ET.parse(tmp_path / "j.xml").getroot()
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("2", "0", "1")
+
+
+DIAGNOSTICS = (
+    "create schema if not exists intermediate",
+    """create table intermediate.int_registry__concept_set_diagnostics as
+       select * from (values
+         ('R1', 'ketamine', 'matched', 2100000001, 'ketamine 50 MG/ML Injectable Solution',
+          'TRD Demo', 'TRD1', 785649, 'ketamine', 'ancestor', 120, 40),
+         ('R1', 'ketamine', 'orphan', 2100000002, 'ketamine 10 MG/ML Injectable Solution',
+          'TRD Demo', 'TRD2', 785649, 'ketamine', null, 7, 3),
+         ('R1', 'mdd', 'matched', 4152280, 'Major depressive disorder', 'SNOMED', '370143000',
+          4152280, 'Major depressive disorder', 'seed', 30, 20),
+         ('R1', 'mdd', 'matched', 4282096, 'Major depression, single episode', 'SNOMED',
+          '36923009', 4282096, 'Major depression, single episode', 'seed', 5, 5),
+         ('R1', 'mdd', 'matched', 4282096, 'Major depression, single episode', 'SNOMED',
+          '36923009', 4152280, 'Major depressive disorder', 'ancestor', 5, 5)
+       ) as t (dataset_id, concept_set, kind, concept_id, concept_name, vocabulary_id,
+               concept_code, via_concept_id, via_concept_name, match_route, n_records,
+               n_persons)""",
+)
+
+
+@pytest.fixture(scope="module")
+def diagnosed(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    # the clean registry, built: dbt's concept-set diagnostics are in the warehouse
+    datasets = {"R1": ("registry", valid_registry())}
+    return _run(tmp_path_factory.mktemp("diagnosed"), datasets, GOOD_MARTS + DIAGNOSTICS)
+
+
+def test_concept_set_diagnostics_are_stored_under_the_check_run(diagnosed: Run) -> None:
+    (run_id,) = diagnosed.sql("select run_id from dq.runs")[0]
+    rows = diagnosed.sql(
+        "select run_id, concept_set, kind, concept_id, n_records, n_persons "
+        "from dq.concept_set_diagnostics order by concept_set, kind, concept_id, via_concept_id"
+    )
+    assert rows == [
+        (run_id, "ketamine", "matched", 2100000001, 120, 40),
+        (run_id, "ketamine", "orphan", 2100000002, 7, 3),
+        (run_id, "mdd", "matched", 4152280, 30, 20),
+        (run_id, "mdd", "matched", 4282096, 5, 5),
+        (run_id, "mdd", "matched", 4282096, 5, 5),
+    ]
+
+
+def test_check_prints_one_line_per_code_list(diagnosed: Run) -> None:
+    out = diagnosed.out.splitlines()
+    header = out.index("trd check: concept sets in the data (dq.concept_set_diagnostics):")
+    lines = [line for line in out[header + 1 :] if line.startswith("  R1 ")]
+    # then every code list of the seed has its line, found or not; a concept found by two
+    # entries (an MDD subtype that is an entry and a descendant) counts once
+    assert len(lines) == 16
+    assert (
+        "  R1 ketamine: 1 concept, 120 records (1 descendant); orphans: 1 concept, 7 records "
+        "named like an entry but missed" in lines
+    )
+    assert "  R1 mdd: 2 concepts, 35 records (2 code-list ids); orphans: none" in lines
+    assert "  R1 esketamine: nothing found in the data; orphans: none" in lines
+
+
+def test_a_warehouse_built_before_the_diagnostics_says_how_to_get_them(clean: Run) -> None:
+    assert "no concept-set diagnostics in this warehouse; run `trd build`" in clean.out
+    assert clean.sql("select count(*) from dq.concept_set_diagnostics") == [(0,)]

@@ -17,6 +17,7 @@ import pytest
 from dq_datasets import (
     CRP,
     IL6,
+    LOCAL_CRP,
     MDD,
     PHQ9,
     PHQ9_CHILD,
@@ -25,11 +26,13 @@ from dq_datasets import (
     _adlb,
     _adqs,
     _adsl,
+    _concept,
     _exposure,
     _measurement,
     _observation,
     _period,
     _person,
+    _procedure,
     blocking,
     by_id,
     failed,
@@ -229,6 +232,20 @@ REGISTRY_ERRORS = (
         ],
         ("1002: PHQ9 = 30.0", "1001: PHQ9 = 27.5"),
     ),
+    Violation(
+        "procedure_occurrence.person_id_in_person",
+        "person_id",
+        "procedure_occurrence",
+        [_procedure(10, 2003, "2016-05-01")],
+        ("2003",),
+    ),
+    Violation(
+        "procedure_occurrence.procedure_concept_id_not_null",
+        "procedure_concept_id",
+        "procedure_occurrence",
+        [_procedure(11, 1002, "2017-02-01", concept=None)],
+        ("1002",),
+    ),
 )
 
 TRIAL_WARNINGS = (
@@ -296,6 +313,30 @@ REGISTRY_WARNINGS = (
         "measurement",
         [_measurement(20, 1001, PHQ9, 10, day="2023-01-01")],
         ("1001: 2023-01-01",),
+    ),
+    Violation(
+        "procedure_occurrence.within_observation_period",
+        "procedure_date",
+        "procedure_occurrence",
+        [_procedure(20, 1002, "2014-06-01")],
+        ("1002: 2014-06-01",),
+    ),
+    Violation(
+        "concept.code_list_matches_vocabulary",
+        "concept_id",
+        "concept",
+        [
+            # the code list's LOINC code under another id (a local or older vocabulary)
+            _concept(LOCAL_CRP, "CRP (local)", "LOINC", "1988-5", "Measurement"),
+            # the code list's id under another name and code
+            _concept(785649, "ketamine hydrochloride", "RxNorm", "6131", "Drug"),
+        ],
+        (
+            'crp 3020460: code list: 3020460 "C reactive protein [Mass/volume] in Serum or '
+            'Plasma" (LOINC 1988-5); dataset: 900001 "CRP (local)" (LOINC 1988-5)',
+            'ketamine 785649: code list: 785649 "ketamine" (RxNorm 6130); dataset: 785649 '
+            '"ketamine hydrochloride" (RxNorm 6131)',
+        ),
     ),
 )
 WARNING_SUPPORT: Dataset = {"observation_period": [_period(1005, end="2020-12-31")]}

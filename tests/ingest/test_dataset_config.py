@@ -60,6 +60,39 @@ def test_defaults_are_nri_and_no_overrides(tmp_path: Path) -> None:
     assert (dict(config.arms), dict(config.parameters), dict(config.remission)) == ({}, {}, {})
 
 
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [
+        ("dataset_id: REG-1\nsource: registry\n", "cms"),
+        (TRIAL, "none"),
+        ("dataset_id: REG-1\nsource: registry\nsuppression: none\n", "none"),
+        (TRIAL + "suppression: cms\n", "cms"),
+    ],
+    ids=["registry-default", "trial-default", "registry-none", "trial-cms"],
+)
+def test_suppression_defaults_by_source_and_can_be_set(
+    tmp_path: Path, text: str, policy: str
+) -> None:
+    # given a dataset.yml with or without `suppression` (SPEC 8)
+    # then registries default to cms, trials to none, and a stated policy wins
+    assert read_config(_folder(tmp_path, text)).suppression == policy
+
+
+def test_synthetic_defaults_to_false_and_reads_a_boolean(tmp_path: Path) -> None:
+    assert read_config(_folder(tmp_path, TRIAL)).synthetic is False
+    assert read_config(_folder(tmp_path, TRIAL + "synthetic: true\n")).synthetic is True
+
+
+def test_an_invalid_suppression_says_what_to_write(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_config(_folder(tmp_path, TRIAL + "suppression: strict\n"))
+
+    message = str(caught.value)
+    assert "suppression 'strict' is not a small-cell policy (allowed: cms, none)" in message
+    assert "set `suppression: cms`" in message and "the trial default (none)" in message
+    assert (caught.value.exit_code, caught.value.dataset) == (2, "TRANSFORM-2")
+
+
 def test_keys_stay_as_written_even_when_yaml_would_read_them_as_bool_or_number(
     tmp_path: Path,
 ) -> None:
@@ -91,6 +124,9 @@ def test_keys_stay_as_written_even_when_yaml_would_read_them_as_bool_or_number(
         ("dataset_id: X\nsource: registry\npopulation: trd\n", "population is a trial-only"),
         ("- a\n- b\n", "must be a mapping of keys to values, not list"),
         ("dataset_id: X\nsource: trial: x\n", "not valid YAML at line 2, column 14: mapping"),
+        (TRIAL + "suppression: CMS\n", "suppression 'CMS' is not a small-cell policy (allowed:"),
+        (TRIAL + "suppression: no\n", "suppression False is not a small-cell policy"),
+        (TRIAL + "synthetic: yes please\n", "synthetic must be true or false, not 'yes please'"),
     ],
 )
 def test_malformed_dataset_yml_is_a_configuration_error(

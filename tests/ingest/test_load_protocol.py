@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from ingest_fixtures import query, registry_dataset, snapshot, trial_dataset
 
+from ingest.schema import create_raw_schema
 from trd.cli import main
 
 REGISTRY_TABLES = (
@@ -132,10 +133,13 @@ def test_reloading_a_dataset_keeps_the_rows_of_another_dataset_in_the_same_table
 def test_a_changed_dataset_yml_alone_replaces_the_settings(
     warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
 ) -> None:
-    # given the same files with a different remission threshold and reference class
+    # given the same files with a different remission threshold, reference class, suppression
+    # policy and synthetic flag
     dataset = trial_dataset()
     dataset.config["remission"] = {"MADRS": 10}
     dataset.config["reference"] = "placebo"
+    dataset.config["suppression"] = "cms"
+    dataset.config["synthetic"] = True
 
     # when ingested
     run = run_ingest(warehouse, dataset.write(tmp_path / "trial"))
@@ -148,8 +152,9 @@ def test_a_changed_dataset_yml_alone_replaces_the_settings(
     ) == [("MADRS", 10.0)]
     assert query(
         warehouse,
-        "select reference, primary_analysis from raw.datasets where dataset_id = 'TEST-TRIAL'",
-    ) == [("placebo", "oc")]
+        "select reference, primary_analysis, suppression, synthetic from raw.datasets "
+        "where dataset_id = 'TEST-TRIAL'",
+    ) == [("placebo", "oc", "cms", True)]
 
 
 def test_settings_tables_hold_only_the_datasets_own_dataset_yml(warehouse: Path) -> None:
@@ -170,9 +175,12 @@ def test_settings_tables_hold_only_the_datasets_own_dataset_yml(warehouse: Path)
     ]
     assert query(
         warehouse,
-        "select dataset_id, source, population, primary_analysis, reference "
-        "from raw.datasets order by 1",
-    ) == [("TEST-REG", "registry", None, "nri", None), ("TEST-TRIAL", "trial", "trd", "oc", None)]
+        "select dataset_id, source, population, primary_analysis, reference, suppression, "
+        "synthetic from raw.datasets order by 1",
+    ) == [
+        ("TEST-REG", "registry", None, "nri", None, "cms", False),
+        ("TEST-TRIAL", "trial", "trd", "oc", None, "none", False),
+    ]
 
 
 def test_audit_has_one_loaded_row_per_file_with_its_hash_and_rows(
@@ -363,3 +371,30 @@ def _assert_time_spent_per_step(out: str, dataset: str) -> None:
         "commit",
     ]
     assert sum(float(s) for s in steps.values()) <= float(summary[1]) + 0.1
+
+
+def test_a_warehouse_from_before_the_suppression_column_gains_it_with_the_defaults(
+    tmp_path: Path,
+) -> None:
+    # given raw.datasets as the first release wrote it, with a trial and a registry loaded
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.datasets (dataset_id varchar primary key, source varchar not null, "
+        "title varchar, population varchar, primary_analysis varchar not null, "
+        "reference varchar, config_sha256 varchar not null, _load_id varchar not null, "
+        "loaded_at timestamp not null)"
+    )
+    con.execute(
+        "insert into raw.datasets values ('T', 'trial', null, null, 'nri', null, 's', 'L', "
+        "now()), ('R', 'registry', null, null, 'oc', null, 's', 'L', now())"
+    )
+    # when the next ingest or build creates the raw schema (twice: it is idempotent)
+    create_raw_schema(con)
+    create_raw_schema(con)
+    # then both datasets have the policy their dataset.yml meant (SPEC 8 defaults)
+    assert con.execute(
+        "select dataset_id, suppression, synthetic from raw.datasets order by 1"
+    ).fetchall() == [("R", "cms", False), ("T", "none", False)]
+    con.close()

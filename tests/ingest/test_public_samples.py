@@ -68,6 +68,7 @@ def test_unmodified_synthea_omop_export_loads_its_contract_tables(
         "select 'drug_exposure', count(*) from raw.drug_exposure union all "
         "select 'measurement', count(*) from raw.measurement union all "
         "select 'observation', count(*) from raw.observation union all "
+        "select 'procedure_occurrence', count(*) from raw.procedure_occurrence union all "
         "select 'concept', count(*) from raw.concept union all "
         "select 'concept_ancestor', count(*) from raw.concept_ancestor",
     )
@@ -78,6 +79,7 @@ def test_unmodified_synthea_omop_export_loads_its_contract_tables(
         "drug_exposure": 883,
         "measurement": 10040,
         "observation": 8099,
+        "procedure_occurrence": 1649,
         "concept": 2294,
         "concept_ancestor": 0,
     }
@@ -86,9 +88,9 @@ def test_unmodified_synthea_omop_export_loads_its_contract_tables(
         "select list(file order by file) from raw.load_audit where dataset_id = 'SYNTHEA27NJ'",
     )
     notice = (warehouse.parent / "stdout.txt").read_text()
-    assert "SYNTHEA27NJ: ignoring 31 file(s) of tables outside the registry contract" in notice
+    assert "SYNTHEA27NJ: ignoring 30 file(s) of tables outside the registry contract" in notice
     assert "LOCATION.csv" in notice and "NOTE.csv" in notice
-    assert "SYNTHEA27NJ: loaded 21,842 rows from 8 files" in notice
+    assert "SYNTHEA27NJ: loaded 23,491 rows from 9 files" in notice
     assert files == [
         (
             [
@@ -100,6 +102,7 @@ def test_unmodified_synthea_omop_export_loads_its_contract_tables(
                 "OBSERVATION.csv",
                 "OBSERVATION_PERIOD.csv",
                 "PERSON.csv",
+                "PROCEDURE_OCCURRENCE.csv",
             ],
         )
     ]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.config import DEFAULT_SUPPRESSION
 from ingest.contracts import TABLES
 from ingest.schema import create_raw_schema
 
@@ -64,8 +65,10 @@ class RawWriter:
         parameters: Mapping[str, str] | None = None,
         visits: Mapping[str, str] | None = None,
         remission: Mapping[str, float] | None = None,
+        suppression: str | None = None,
     ) -> None:
-        """The dataset.yml metadata rows ingest writes (raw.datasets and raw.dataset_*)."""
+        """The dataset.yml metadata rows ingest writes (raw.datasets and raw.dataset_*); the
+        suppression policy defaults as ingest's does (trial none, registry cms)."""
         self._insert(
             "raw.datasets",
             {
@@ -78,6 +81,8 @@ class RawWriter:
                 "config_sha256": "0" * 64,
                 "_load_id": "test-load",
                 "loaded_at": "2026-01-01 00:00:00",
+                "suppression": suppression or DEFAULT_SUPPRESSION[source],
+                "synthetic": False,
             },
         )
         for arm, treatment_class in (arms or {}).items():

@@ -43,7 +43,7 @@ def test_bare_warehouse_gets_raw_tables_and_builds_empty_marts(bare_build: BareB
         bare_build.warehouse,
         "select count(*) from information_schema.tables where table_schema = 'raw'",
     )
-    assert raw_tables == [(17,)]  # 11 contract tables, 5 metadata tables, load_audit
+    assert raw_tables == [(18,)]  # 12 contract tables, 5 metadata tables, load_audit
     for mart in MARTS:
         assert query(bare_build.warehouse, f"select count(*) from marts.{mart}") == [(0,)], mart
 

@@ -141,7 +141,7 @@ TRIAL_C_ADQS = [
 # ---- REG-1: OMOP registry. Two persons with MDD, two adequate standard-AD trials (sertraline
 # ---- 91 days, fluoxetine 77 days) in the 730 days before a first ketamine exposure on
 # ---- 2021-01-10 (index), observed since 2018. PHQ-9 (3042932) in observation, remission <= 4.
-SERTRALINE, FLUOXETINE, KETAMINE, MDD, PHQ9_TOTAL = 739138, 755695, 785523, 4152280, 3042932
+SERTRALINE, FLUOXETINE, KETAMINE, MDD, PHQ9_TOTAL = 739138, 755695, 785649, 4152280, 3042932
 REG_PERSONS = [1, 2]
 
 

@@ -20,12 +20,18 @@ from ingest.contracts import TABLES
 from ingest.schema import create_raw_schema
 from trd.settings import REPO_ROOT
 
-REGISTRY_MODELS = "+int_registry__attrition +int_registry__baselines"
+REGISTRY_MODELS = (
+    "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"
+)
 """Everything the registry derivation needs (seeds, staging, intermediate), nothing downstream."""
 
-# Concept ids of seeds/concept_sets.csv used by the tests, and a few dataset-only concepts.
+# Public OMOP concept ids (the ids of seeds/concept_sets.csv, typed here so that a wrong seed id
+# fails a test), and a few dataset-only concepts.
 MDD = 4152280
-KETAMINE = 785523
+KETAMINE = 785649
+"""RxNorm 6130."""
+ESKETAMINE = 1366610
+"""RxNorm 2119365."""
 FLUOXETINE = 755695
 CITALOPRAM = 797617
 SERTRALINE = 739138
@@ -34,10 +40,13 @@ SERTRALINE_100MG_TABLET = 739207
 QUETIAPINE = 766814
 PHQ9_TOTAL = 3042932
 MADRS_TOTAL = 2000000101
-ESKETAMINE_SEED = 2000000001
-"""The seed's local placeholder for esketamine (RxNorm 2119365)."""
-ESKETAMINE_INGREDIENT = 35600001
-"""The dataset's own concept for RxNorm 2119365: found through the dataset's concept table."""
+"""A local id (no standard MADRS total concept exists)."""
+ECT = 4030840
+"""Electroconvulsive therapy, SNOMED 23835007."""
+BIPOLAR, PSYCHOTIC_DISORDER = 436665, 436073
+ESKETAMINE_RENUMBERED = 35600001
+"""A dataset whose own vocabulary numbers RxNorm 2119365 differently (an older or local
+vocabulary): found through the dataset's concept table by code."""
 ESKETAMINE_PRODUCT = 35600002
 """A product under that ingredient in the dataset's concept_ancestor."""
 
@@ -146,11 +155,16 @@ class OmopBuilder:
     """Rows of a small OMOP dataset, table by table, with ids handed out in order.
 
     The vocabulary holds only what the tests need: sertraline 100 MG tablet under the sertraline
-    ingredient, and an esketamine ingredient (RxNorm 2119365) with one product under it."""
+    ingredient, and an esketamine ingredient (RxNorm 2119365) under another id, with one product
+    under it."""
 
     tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    test_vocabulary: bool = True
+    """False: start without the rows above (a test that writes its own vocabulary)."""
 
     def __post_init__(self) -> None:
+        if not self.test_vocabulary:
+            return
         self.add(
             "concept_ancestor",
             ancestor_concept_id=SERTRALINE,
@@ -158,12 +172,12 @@ class OmopBuilder:
         )
         self.add(
             "concept_ancestor",
-            ancestor_concept_id=ESKETAMINE_INGREDIENT,
+            ancestor_concept_id=ESKETAMINE_RENUMBERED,
             descendant_concept_id=ESKETAMINE_PRODUCT,
         )
         self.add(
             "concept",
-            concept_id=ESKETAMINE_INGREDIENT,
+            concept_id=ESKETAMINE_RENUMBERED,
             concept_name="esketamine",
             vocabulary_id="RxNorm",
             concept_code="2119365",
@@ -180,7 +194,8 @@ class OmopBuilder:
 
     def add(self, table: str, **row: object) -> None:
         rows = self.tables.setdefault(table, [])
-        key = f"{table}_id" if table in {"drug_exposure", "measurement", "observation"} else None
+        keyed = {"drug_exposure", "measurement", "observation", "procedure_occurrence"}
+        key = f"{table}_id" if table in keyed else None
         if key:
             row = {key: len(rows) + 1, **row}
         rows.append(row)
@@ -239,6 +254,24 @@ class OmopBuilder:
             drug_exposure_end_date=start if end == "" else end,
             days_supply=days_supply,
         )
+
+    def condition(self, person_id: int, concept_id: int, day: str) -> None:
+        self.add(
+            "condition_occurrence",
+            person_id=person_id,
+            condition_concept_id=concept_id,
+            condition_start_date=day,
+        )
+
+    def procedure(self, person_id: int, concept_id: int, *days: str) -> None:
+        """One procedure record per day (e.g. the sessions of an ECT course)."""
+        for day in days:
+            self.add(
+                "procedure_occurrence",
+                person_id=person_id,
+                procedure_concept_id=concept_id,
+                procedure_date=day,
+            )
 
     def observation(
         self, person_id: int, concept_id: int, day: str, value: float, source_value: str = ""

@@ -5,7 +5,8 @@ Every person exercises one rule. The common history ("TRD history"): an observat
 2015, an MDD diagnosis in 2019, and two failed adequate antidepressant trials in the 730 days
 before the usual index 2022-06-15 (fluoxetine 2021-01-01..03-31 and citalopram
 2021-05-01..07-31, 90 and 92 days). Drugs are recorded as clinical drugs where the rule is about
-the concept_ancestor rollup, and at ingredient level elsewhere.
+the concept_ancestor rollup, and at ingredient level elsewhere. ECT is recorded in
+procedure_occurrence, the TRD exclusions in condition_occurrence.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from pathlib import Path
 import duckdb
 import pytest
 from registry_omop import (
+    BIPOLAR,
     CITALOPRAM,
+    ECT,
+    ESKETAMINE,
     ESKETAMINE_PRODUCT,
-    ESKETAMINE_SEED,
     FLUOXETINE,
     KETAMINE,
     MADRS_TOTAL,
     MDD,
     PHQ9_TOTAL,
+    PSYCHOTIC_DISORDER,
     QUETIAPINE,
     REGISTRY_MODELS,
     SERTRALINE,
@@ -82,8 +86,8 @@ def build_dataset() -> OmopBuilder:
     omop.trd_history(p, citalopram=False)
     omop.drug(p, SERTRALINE, "2020-07-01", end="2020-09-30")
     omop.drug(p, SERTRALINE, "2022-06-15", end="2022-09-15")
-    # 9: esketamine found through the dataset's own vocabulary (RxNorm code); born 1925 (age 97
-    #    -> 90); male.
+    # 9: esketamine found through the dataset's own vocabulary, which numbers RxNorm 2119365
+    #    differently (matched by code); born 1925 (age 97 -> 90); male.
     p = omop.person(9, year_of_birth=1925, female=False)
     omop.trd_history(p)
     omop.drug(p, ESKETAMINE_PRODUCT, "2022-06-15")
@@ -99,6 +103,22 @@ def build_dataset() -> OmopBuilder:
     omop.trd_history(p)
     omop.drug(p, QUETIAPINE, "2022-06-15", end="2022-09-15")
     omop.observation(p, PHQ9_TOTAL, "2022-06-05", 21)
+    # 12: qualifies for ketamine but has a bipolar disorder record years before: excluded.
+    p = omop.person(12)
+    omop.trd_history(p)
+    omop.condition(p, BIPOLAR, "2020-01-01")
+    omop.drug(p, KETAMINE, "2022-06-15")
+    # 13: an ECT course (three sessions) is an ECT episode; PHQ-9 baseline.
+    p = omop.person(13)
+    omop.trd_history(p)
+    omop.procedure(p, ECT, "2022-06-15", "2022-06-17", "2022-06-20")
+    omop.observation(p, PHQ9_TOTAL, "2022-06-13", 23)
+    # 14: a psychotic disorder first recorded after the ketamine index does not exclude; no
+    #     score, so no baseline.
+    p = omop.person(14)
+    omop.trd_history(p)
+    omop.drug(p, KETAMINE, "2022-06-15")
+    omop.condition(p, PSYCHOTIC_DISORDER, "2022-07-01")
     return omop
 
 
@@ -132,6 +152,8 @@ def test_only_qualifying_candidates_become_episodes_one_per_person_and_class(
         ("9", "esketamine", "esketamine", date(2022, 6, 15), 2),
         ("10", "ketamine", "ketamine", date(2022, 6, 15), 2),
         ("11", "augmentation", "quetiapine", date(2022, 6, 15), 2),
+        ("13", "ect", "electroconvulsive therapy", date(2022, 6, 15), 2),
+        ("14", "ketamine", "ketamine", date(2022, 6, 15), 2),
     ]
     assert all(r[7] == "registry" and r[9] is None and r[10] is True for r in rows)
     assert rows[0][8] == f"{DATASET}:1:ketamine"
@@ -157,6 +179,7 @@ def test_baseline_is_the_last_score_in_the_30_days_up_to_index(warehouse: Path) 
             (f"{DATASET}:1:ketamine", "MADRS", 30.0),
             (f"{DATASET}:1:ketamine", "PHQ9", 20.0),
             (f"{DATASET}:11:augmentation", "PHQ9", 21.0),
+            (f"{DATASET}:13:ect", "PHQ9", 23.0),
             (f"{DATASET}:7:ketamine", "PHQ9", 12.0),
             (f"{DATASET}:7:standard_ad", "PHQ9", 15.0),
             (f"{DATASET}:9:esketamine", "PHQ9", 17.0),
@@ -190,13 +213,14 @@ def test_attrition_counts_persons_step_by_step(warehouse: Path) -> None:
         f"where dataset_id = '{DATASET}' order by step",
     )
     assert rows == [
-        (1, 11, 0),  # persons
-        (2, 10, 1),  # person 2: no MDD
-        (3, 9, 1),  # person 3: MDD only after every candidate index
-        (4, 8, 1),  # person 4: 364 days of prior observation
-        (5, 5, 3),  # persons 5, 6, 8: fewer than 2 failed trials at any new-user index
-        (6, 5, 0),  # one episode per person and class
-        (7, 4, 1),  # person 10: no baseline score
+        (1, 14, 0),  # persons
+        (2, 13, 1),  # person 2: no MDD
+        (3, 12, 1),  # person 3: MDD only after every candidate index
+        (4, 11, 1),  # person 4: 364 days of prior observation
+        (5, 8, 3),  # persons 5, 6, 8: fewer than 2 failed trials at any new-user index
+        (6, 7, 1),  # person 12: bipolar disorder before index (14's psychosis came after)
+        (7, 7, 0),  # one episode per person and class
+        (8, 5, 2),  # persons 10 and 14: no baseline score
     ]
 
 
@@ -229,6 +253,24 @@ def test_mdd_descendant_and_ingredient_level_codes_are_in_the_concept_map(wareho
             (MDD, "mdd", MDD, "seed"),
             (SERTRALINE, "standard_ad", SERTRALINE, "seed"),
             (SERTRALINE_100MG_TABLET, "standard_ad", SERTRALINE, "ancestor"),
-            (ESKETAMINE_PRODUCT, "esketamine", ESKETAMINE_SEED, "ancestor"),
+            (ESKETAMINE_PRODUCT, "esketamine", ESKETAMINE, "ancestor"),
         ]
     )
+
+
+def test_ect_sessions_form_one_course_and_exclusions_are_flagged_at_the_index(
+    warehouse: Path,
+) -> None:
+    courses = query(
+        warehouse,
+        "select person_id, course_start_date, course_end_date, n_sessions "
+        "from intermediate.int_registry__ect_courses",
+    )
+    flags = query(
+        warehouse,
+        "select person_id, drug_key, has_exclusion "
+        "from intermediate.int_registry__candidate_criteria "
+        "where person_id in (12, 14) and drug_key = 'ketamine' order by person_id",
+    )
+    assert courses == [(13, date(2022, 6, 15), date(2022, 6, 20), 3)]
+    assert flags == [(12, "ketamine", True), (14, "ketamine", False)]

@@ -1,6 +1,8 @@
 """A real, unmodified OMOP CDM 5.4 export (OHDSI Synthea27Nj, tests/data) through the registry
-models: it has PHQ-2/PHQ-9 rows with empty values and no MDD diagnosis or antidepressant, so a
-correct pipeline builds without error and finds no TRD episode (tests/data/README.md).
+models: it has PHQ-2/PHQ-9 rows with empty values, procedures but no ECT, and no MDD diagnosis or
+antidepressant, so a correct pipeline builds without error and finds no TRD episode
+(tests/data/README.md). Its vocabulary agrees with the code lists (tests/registry/
+test_code_lists_vocabulary.py compares the ids one by one).
 
 The folder goes through the real ingest stage (`ingest.load.ingest_datasets`, with a two-line
 dataset.yml) and the whole dbt project is built (not only the registry models), so the registry
@@ -59,7 +61,16 @@ def test_synthea_attrition_stops_at_the_mdd_step(warehouse: Path) -> None:
         "select step, n_remaining, n_excluded from marts.attrition "
         f"where dataset_id = '{DATASET}' order by step",
     )
-    assert rows == [(1, 28, 0), (2, 0, 28), (3, 0, 0), (4, 0, 0), (5, 0, 0), (6, 0, 0), (7, 0, 0)]
+    assert rows == [
+        (1, 28, 0),
+        (2, 0, 28),
+        (3, 0, 0),
+        (4, 0, 0),
+        (5, 0, 0),
+        (6, 0, 0),
+        (7, 0, 0),
+        (8, 0, 0),
+    ]
 
 
 def test_synthea_phq9_rows_are_found_but_hold_no_value(warehouse: Path) -> None:
@@ -74,3 +85,14 @@ def test_synthea_phq9_rows_are_found_but_hold_no_value(warehouse: Path) -> None:
            where m.concept_set = 'phq9_total'""",
     )
     assert rows == [(15, 0)]
+
+
+def test_synthea_diagnostics_find_the_phq9_concept_and_nothing_else(warehouse: Path) -> None:
+    # The export's 1,649 procedures hold no ECT, its conditions no MDD or exclusion, its drugs no
+    # antidepressant: of all code lists only PHQ-9 finds records, and nothing is an orphan.
+    rows = query(
+        warehouse,
+        "select concept_set, kind, concept_id, via_concept_id, match_route, n_records, n_persons "
+        "from intermediate.int_registry__concept_set_diagnostics",
+    )
+    assert rows == [("phq9_total", "matched", 3042932, 3042932, "seed", 15, 10)]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from reports.render import render
@@ -114,14 +115,16 @@ RATES: tuple[Rate, ...] = (
 ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
     # REG-B: steps 3 and 4 exclude 6 and 2 persons, so every count above step 4's remaining 804
     # is hidden (A2, with the 5000 rows of person.csv in the provenance table); 804 and the
-    # steps below show. The classes of the cohort summary add up to step 6 (7 + 37 + 720 = 764).
+    # steps below show. The classes of the cohort summary add up to steps 6 and 7
+    # (7 + 37 + 720 = 764).
     ("REG-B", 1, "Persons in the dataset", 5000, 0),
     ("REG-B", 2, "Persons with a major depressive disorder diagnosis", 812, 4188),
     ("REG-B", 3, "Persons with a new-user index", 806, 6),
     ("REG-B", 4, "Index with >= 365 days of prior observation", 804, 2),
-    ("REG-B", 5, "Persons meeting the TRD rule", 764, 40),
-    ("REG-B", 6, "Persons with an episode", 764, 0),
-    ("REG-B", 7, "With a baseline score", 213, 551),
+    ("REG-B", 5, "Persons meeting the TRD rule", 790, 14),
+    ("REG-B", 6, "Without a TRD exclusion on or before index", 764, 26),
+    ("REG-B", 7, "Persons with an episode", 764, 0),
+    ("REG-B", 8, "With a baseline score", 213, 551),
     # TRIAL-A: 3 outside the safety population and 8 non-TRD (the last small exclusion) hide
     # steps 1 to 3 (A2); the classes add up to step 3 (88 + 85), a hidden count (X1), and step 4
     # (84 + 81 TRD), their nri n to step 5.
@@ -280,7 +283,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
     create_raw_schema(con)
     loaded = datetime(2026, 11, 20, 9, 30)
     con.executemany(
-        "insert into raw.datasets values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.datasets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 "TRIAL-A",
@@ -292,6 +295,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "c0ffee" * 10 + "abcd",
                 "L1",
                 loaded,
+                "cms",  # a trial whose dataset.yml asks for CMS suppression (SPEC 8)
+                False,
             ),
             (
                 "TRIAL-C",
@@ -303,6 +308,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "c1" * 32,
                 "L3",
                 loaded,
+                "cms",
+                False,
             ),
             (
                 "REG-B",
@@ -314,6 +321,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "bead" * 16,
                 "L2",
                 loaded,
+                "cms",  # the registry default
+                False,
             ),
         ],
     )
@@ -390,6 +399,52 @@ def create_dq(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
 
+    # what REG-B's code lists found in run-1: a ketamine product (a descendant), an orphan
+    # ketamine product with 7 records of 3 persons (to be hidden), a bipolar exclusion record
+    con.execute(CONCEPT_DIAGNOSTICS_DDL)
+    con.executemany(
+        "insert into dq.concept_set_diagnostics values "
+        "('run-1', 'REG-B', ?, ?, ?, ?, 'TRD Demo', ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                "ketamine",
+                "matched",
+                2100000001,
+                "ketamine 50 MG/ML Injectable Solution",
+                "TRD1",
+                785649,
+                "ketamine",
+                "ancestor",
+                120,
+                40,
+            ),
+            (
+                "ketamine",
+                "orphan",
+                2100000002,
+                "ketamine 10 MG/ML Injectable Solution",
+                "TRD2",
+                785649,
+                "ketamine",
+                None,
+                7,
+                3,
+            ),
+            (
+                "trd_exclusion",
+                "matched",
+                436665,
+                "Bipolar disorder",
+                "13746004",
+                436665,
+                "Bipolar disorder",
+                "seed",
+                250,
+                200,
+            ),
+        ],
+    )
+
 
 def add_check_run(
     con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, checks: Sequence[tuple]
@@ -436,8 +491,10 @@ def date_builds(warehouse: Path, started: datetime = BUILT_AT) -> None:
 
 
 def build_reporting_views(warehouse: Path, work: Path) -> None:
-    """Run the repo's dbt project on `warehouse`: the two seeds the views join and the views
-    (with their unit and data tests); target/ and logs/ go to `work`, not into the checkout.
+    """Run the repo's dbt project on `warehouse`: the seeds the views join, the pooled marts
+    (computed by dbt from the fixture's rates: TRIAL-A and TRIAL-C both compare esketamine with
+    standard_ad at D28) and the views, with their unit and data tests; target/ and logs/ go to
+    `work`, not into the checkout.
     The biomarker views read marts this fixture does not build, so they are left out."""
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
@@ -453,7 +510,8 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
             "--log-path",
             str(work / "logs"),
             "--select",
-            "timepoints treatment_classes path:models/reporting",
+            "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
+            "pooled_comparison_inputs pooled_comparisons path:models/reporting",
             "--exclude",
             "rpt_biomarker_*",
             "--indirect-selection",

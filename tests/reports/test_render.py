@@ -193,6 +193,21 @@ def test_data_quality_page_lists_every_check_of_the_latest_run(pages: dict[str, 
 
 
 @pytest.mark.slow
+def test_data_quality_page_shows_what_each_code_list_found(pages: dict[str, Page]) -> None:
+    rows = pages["data-quality"].rows
+    text = " ".join(pages["data-quality"].text)
+    assert "Code lists in" in text and "REG-B: every concept found or missed (3 rows)" in text
+    # one summary row per code list: concepts found, of which only as descendants, orphans
+    assert ["ketamine", "1", "1", "1"] in rows
+    assert ["trd_exclusion", "1", "0", "0"] in rows
+    assert ["esketamine", "none", "0", "0"] in rows
+    # and the orphan's 7 records of 3 persons read "<11"
+    orphan = next(r for r in rows if r and r[0] == "orphan")
+    assert orphan[-2:] == ["<11", "<11"]
+    assert "ketamine 10 MG/ML Injectable Solution" in text
+
+
+@pytest.mark.slow
 def test_methods_page_is_generated_from_the_seeds_and_vars(pages: dict[str, Page]) -> None:
     rows = pages["methods"].rows
     text = "".join(pages["methods"].text)

@@ -1,4 +1,4 @@
-"""Demo datasets: four trials (CDISC ADaM) and a registry (OMOP CDM v5.4), all synthetic.
+"""Demo datasets: seven trials (CDISC ADaM) and a registry (OMOP CDM v5.4), all synthetic.
 
 `generate` writes one folder per dataset under `out`, each with its `dataset.yml` (SPEC 3), and
 returns the folders in load order. It is what `trd demo` runs before the pipeline, and what

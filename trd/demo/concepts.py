@@ -1,11 +1,16 @@
-"""Concepts of the registry demo: the seed's code lists plus a small local drug vocabulary.
+"""Concepts of the registry demo: the seed's code lists plus a small clinical-drug vocabulary.
 
-The concept ids of depression, drugs, scores and biomarkers are read at run time from
-`seeds/concept_sets.csv` (SPEC 3.3), the single source of truth the dbt models also use, so the
-demo never drifts from the code lists. Real exports record prescriptions as clinical drugs
-(e.g. "sertraline 50 MG Oral Tablet"), not ingredients; the demo does the same with local concept
-ids in the OMOP range reserved for site vocabularies (> 2,000,000,000) that roll up to the seed's
-ingredient ids through `concept_ancestor`, which exercises the roll-up of SPEC 3.2.
+The concept ids of depression, drugs, procedures, exclusions, scores and biomarkers are read at
+run time from `seeds/concept_sets.csv` (SPEC 3.3), the single source of truth the dbt models also
+use, so the demo never drifts from the code lists (which hold the public OMOP ids a real CDM
+holds). Real exports record prescriptions as clinical drugs (e.g. "sertraline 100 MG Oral
+Tablet"), not ingredients; the demo does the same. Where a clinical drug's public OMOP id and
+RxNorm code could be checked (the vocabulary of the OHDSI Synthea27Nj export in tests/data), the
+demo uses it; every other product (the ketamine injectable solution, the esketamine nasal
+spray, ...) gets a local id in the OMOP range for site vocabularies (> 2,000,000,000, vocabulary
+`TRD Demo`). All of them roll up to the seed's ingredient ids through the demo's own
+`concept_ancestor`, which exercises the roll-up of SPEC 3.2; one ketamine product deliberately
+does not (a vocabulary gap the concept-set diagnostics report as an orphan).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from trd.settings import REPO_ROOT
 SEED_FILE = REPO_ROOT / "seeds" / "concept_sets.csv"
 REQUIRED_SETS: tuple[str, ...] = (
     "mdd",
+    "trd_exclusion",
+    "ect",
     "ketamine",
     "esketamine",
     "standard_ad",
@@ -38,8 +45,17 @@ MIN_STANDARD_ADS = 5
 """Distinct standard ADs a person may need: three prior trials, a current one, a new one."""
 
 LOCAL_DRUG_ID_START = 2_100_000_001
-"""First id of the demo's clinical drugs; above the seed's own local ids (2,000,000,xxx)."""
+"""First id of the demo's local clinical drugs; above the seed's own local ids (2,000,000,xxx)."""
 LOCAL_VOCABULARY = "TRD Demo"
+
+# Local procedure and condition concepts of the demo (ids above its drugs').
+ECT_BILATERAL = 2_100_100_001
+"""A site's own ECT code, a descendant of the seed's ECT concept in the demo's concept_ancestor."""
+PSYCHOTHERAPY = 2_100_100_002
+"""Psychotherapy sessions: procedures that are not ECT (procedure_occurrence is not ECT only)."""
+BIPOLAR_IN_REMISSION = 2_100_100_003
+"""A site's own bipolar code missing from concept_ancestor: the exclusion step cannot see it; the
+concept-set diagnostics report it as an orphan of trd_exclusion."""
 
 # Standard OMOP CDM v5.4 concepts of the demographic, route, unit and type fields.
 GENDER_FEMALE, GENDER_MALE = 8532, 8507
@@ -83,12 +99,44 @@ FIXED_CONCEPTS: tuple[tuple[int, str, str, str, str, str], ...] = (
         "Clinical Finding",
         "44054006",
     ),
+    (
+        ECT_BILATERAL,
+        "Electroconvulsive therapy, bilateral electrode placement",
+        "Procedure",
+        LOCAL_VOCABULARY,
+        "Procedure",
+        "TRD-P001",
+    ),
+    (
+        PSYCHOTHERAPY,
+        "Individual psychotherapy session",
+        "Procedure",
+        LOCAL_VOCABULARY,
+        "Procedure",
+        "TRD-P002",
+    ),
+    (
+        BIPOLAR_IN_REMISSION,
+        "Bipolar disorder in remission",
+        "Condition",
+        LOCAL_VOCABULARY,
+        "Clinical Finding",
+        "TRD-C001",
+    ),
 )
 
-# Clinical-drug names per ingredient (RxNorm style); other ingredients get "<name> Oral Tablet".
+PUBLIC_PRODUCTS: dict[str, tuple[tuple[int, str, str], ...]] = {
+    # ingredient: (concept_id, name, RxNorm code) of public clinical drugs, as the OMOP vocabulary
+    # of the OHDSI Synthea27Nj export (tests/data) holds them
+    "sertraline": ((739207, "sertraline 100 MG Oral Tablet", "312938"),),
+    "fluoxetine": ((19077463, "fluoxetine 20 MG Oral Capsule", "310385"),),
+    "duloxetine": ((715294, "duloxetine 20 MG Delayed Release Oral Capsule", "596926"),),
+}
+# Local clinical-drug forms per ingredient (RxNorm style); other ingredients get "<name> Oral
+# Tablet".
 PRODUCTS: dict[str, tuple[str, ...]] = {
-    "sertraline": ("50 MG Oral Tablet", "100 MG Oral Tablet"),
-    "fluoxetine": ("20 MG Oral Capsule",),
+    "sertraline": ("50 MG Oral Tablet",),
+    "fluoxetine": ("40 MG Oral Capsule",),
     "citalopram": ("20 MG Oral Tablet",),
     "escitalopram": ("10 MG Oral Tablet", "20 MG Oral Tablet"),
     "paroxetine": ("20 MG Oral Tablet",),
@@ -103,12 +151,14 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "vortioxetine": ("10 MG Oral Tablet",),
     "vilazodone": ("20 MG Oral Tablet",),
     "ketamine": ("50 MG/ML Injectable Solution",),
-    "esketamine": ("28 MG Nasal Spray",),
+    "esketamine": ("28 MG per device Nasal Spray",),
     "aripiprazole": ("5 MG Oral Tablet",),
     "quetiapine": ("150 MG 24HR Extended Release Oral Tablet",),
     "lithium carbonate": ("300 MG Oral Capsule",),
 }
 ROUTES = {"ketamine": ROUTE_IV, "esketamine": ROUTE_NASAL}
+ORPHAN_PRODUCT = ("ketamine", "10 MG/ML Injectable Solution")
+"""A ketamine product of the local vocabulary left out of concept_ancestor (see the docstring)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +168,7 @@ class Concept:
     name: str
     vocabulary_id: str
     code: str
+    domain_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,13 +179,17 @@ class Product:
     name: str
     ingredient: Concept
     route_concept_id: int
+    vocabulary_id: str = LOCAL_VOCABULARY
+    code: str = ""
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     sets: dict[str, tuple[Concept, ...]]
     products: dict[int, tuple[Product, ...]]
-    """Clinical drugs per ingredient concept id."""
+    """Clinical drugs per ingredient concept id (each one in concept_ancestor)."""
+    orphan: Product
+    """The ketamine product missing from concept_ancestor."""
 
     def first(self, concept_set: str) -> Concept:
         return self.sets[concept_set][0]
@@ -160,7 +215,8 @@ def load_vocabulary(seed_file: Path = SEED_FILE) -> Vocabulary:
             "add the standard antidepressant ingredients to seeds/concept_sets.csv",
             file=str(seed_file),
         )
-    return Vocabulary(sets=sets, products=_products(sets))
+    products = _products(sets)
+    return Vocabulary(sets=sets, products=products, orphan=_orphan(sets, products))
 
 
 def read_concept_sets(seed_file: Path) -> dict[str, tuple[Concept, ...]]:
@@ -182,6 +238,7 @@ def read_concept_sets(seed_file: Path) -> dict[str, tuple[Concept, ...]]:
             name=(row["concept_name"] or "").strip(),
             vocabulary_id=(row["vocabulary_id"] or "").strip(),
             code=(row["concept_code"] or "").strip(),
+            domain_id=(row.get("domain_id") or "").strip(),
         )
         sets.setdefault(concept.concept_set, []).append(concept)
     return {name: tuple(concepts) for name, concepts in sets.items()}
@@ -193,8 +250,12 @@ def _products(sets: dict[str, tuple[Concept, ...]]) -> dict[int, tuple[Product, 
     products: dict[int, tuple[Product, ...]] = {}
     for drug_set in DRUG_SETS:
         for ingredient in sets[drug_set]:
+            route = ROUTES.get(drug_set, ROUTE_ORAL)
+            made = [
+                Product(concept_id, name, ingredient, route, "RxNorm", code)
+                for concept_id, name, code in PUBLIC_PRODUCTS.get(ingredient.name.lower(), ())
+            ]
             forms = PRODUCTS.get(ingredient.name.lower(), ("Oral Tablet",))
-            made = []
             for form in forms:
                 if next_id in seed_ids:
                     raise ConfigError(
@@ -202,35 +263,64 @@ def _products(sets: dict[str, tuple[Concept, ...]]) -> dict[int, tuple[Product, 
                         f"keep local seed ids below {LOCAL_DRUG_ID_START}",
                         file=str(SEED_FILE),
                     )
-                route = ROUTES.get(drug_set, ROUTE_ORAL)
-                made.append(Product(next_id, f"{ingredient.name} {form}", ingredient, route))
+                made.append(
+                    Product(
+                        next_id,
+                        f"{ingredient.name} {form}",
+                        ingredient,
+                        route,
+                        code=_local_code(next_id),
+                    )
+                )
                 next_id += 1
             products[ingredient.concept_id] = tuple(made)
     return products
 
 
+def _orphan(
+    sets: dict[str, tuple[Concept, ...]], products: dict[int, tuple[Product, ...]]
+) -> Product:
+    """The next local id after the drugs: a ketamine product without its ancestor row."""
+    next_id = 1 + max(p.concept_id for group in products.values() for p in group)
+    name, form = ORPHAN_PRODUCT
+    ingredient = next(c for c in sets[name] if c.name.lower() == name)
+    return Product(next_id, f"{name} {form}", ingredient, ROUTE_IV, code=_local_code(next_id))
+
+
+def _local_code(concept_id: int) -> str:
+    return f"TRD{concept_id - LOCAL_DRUG_ID_START + 1:05d}"
+
+
+CONCEPT_CLASSES = {
+    "Drug": "Ingredient",
+    "Condition": "Clinical Finding",
+    "Procedure": "Procedure",
+    "Observation": "Survey",
+    "Measurement": "Lab Test",
+}
+
+
 def concept_table(vocab: Vocabulary) -> pl.DataFrame:
-    """OMOP `concept` rows for every concept the demo writes (ids unique)."""
-    domains = {"mdd": "Condition", **{s: "Drug" for s in DRUG_SETS}}
+    """OMOP `concept` rows for every concept the demo writes (ids unique), named and coded as
+    the code lists name and code them (the warn-level vocabulary check finds nothing to say)."""
     rows: dict[int, tuple] = {}
-    for concept_set, concepts in vocab.sets.items():
-        domain = domains.get(concept_set, "Measurement")
-        klass = "Ingredient" if domain == "Drug" else "Clinical Observation"
+    for concepts in vocab.sets.values():
         for c in concepts:
+            domain = c.domain_id or "Measurement"
             code = c.code or f"local-{c.concept_id}"
+            klass = CONCEPT_CLASSES.get(domain, "Clinical Observation")
             rows.setdefault(
                 c.concept_id, (c.concept_id, c.name, domain, c.vocabulary_id, klass, code)
             )
-    for products in vocab.products.values():
-        for p in products:
-            rows[p.concept_id] = (
-                p.concept_id,
-                p.name,
-                "Drug",
-                LOCAL_VOCABULARY,
-                "Clinical Drug",
-                f"TRD{p.concept_id - LOCAL_DRUG_ID_START + 1:05d}",
-            )
+    for p in (*(p for group in vocab.products.values() for p in group), vocab.orphan):
+        rows[p.concept_id] = (
+            p.concept_id,
+            p.name,
+            "Drug",
+            p.vocabulary_id,
+            "Clinical Drug",
+            p.code,
+        )
     for fixed in FIXED_CONCEPTS:
         rows.setdefault(fixed[0], fixed)
     frame = pl.DataFrame(
@@ -254,13 +344,18 @@ def concept_table(vocab: Vocabulary) -> pl.DataFrame:
 
 
 def concept_ancestor_table(vocab: Vocabulary) -> pl.DataFrame:
-    """Ingredients are their own ancestors (level 0); clinical drugs sit one level below."""
+    """Ingredients are their own ancestors (level 0); clinical drugs sit one level below (all
+    but the orphan product); the MDD subtype under MDD, the local ECT code under ECT, and each
+    exclusion is its own ancestor (the local bipolar code is missing, on purpose)."""
     rows: set[tuple[int, int, int]] = set()
     for ingredient_id, products in vocab.products.items():
         rows.add((ingredient_id, ingredient_id, 0))
         rows.update((ingredient_id, p.concept_id, 1) for p in products)
     mdd = vocab.sets["mdd"]
     rows.update((mdd[0].concept_id, c.concept_id, int(c != mdd[0])) for c in mdd)
+    ect = vocab.first("ect").concept_id
+    rows.update({(ect, ect, 0), (ect, ECT_BILATERAL, 1)})
+    rows.update((c.concept_id, c.concept_id, 0) for c in vocab.sets["trd_exclusion"])
     frame = pl.DataFrame(
         sorted(rows),
         schema=[

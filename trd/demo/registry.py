@@ -1,13 +1,17 @@
 """REGISTRY-OMOP: a synthetic OMOP CDM v5.4 export of adults treated for depression (SPEC 3.2).
 
 Each person gets an antidepressant history, then one *index treatment*: a ketamine infusion
-series, an esketamine course, a new standard AD, or an augmentation agent added to a current AD.
+series, an esketamine course, a new standard AD, an augmentation agent added to a current AD, or
+a course of electroconvulsive therapy (ECT, in `procedure_occurrence`).
 Histories are built from 30-day fills, with late refills that merge into one era (gap <= 30 days)
 or split it (gap > 30), switches and cross-tapers, so that SPEC 5's era and TRD rules have real
 work to do. About half the persons meet the TRD rule (>= 2 distinct standard ADs with adequate
 >= 42-day eras in the 730 days before index); the others fail it for the reasons real data fail it:
 one trial only, a trial too short, a trial too old, no prior AD, no MDD diagnosis (or one only
-after index), or an observation period that began < 365 days before index.
+after index), an observation period that began < 365 days before index, or a bipolar,
+schizophrenia or psychotic-disorder record on or before index (the TRD phenotype's exclusions;
+some such records come only after index, which does not exclude). Drugs are clinical drugs that
+roll up to their ingredients through the dataset's own concept_ancestor (`concepts.py`).
 
 Outcomes are PHQ-9 totals in `observation` (as Synthea-based CDMs store them) and, for a subset,
 MADRS totals in `measurement`, on the latent-improvement model of `outcomes.py`: a baseline in the
@@ -53,9 +57,16 @@ DATA_CUTOFF = _day(dt.date(2024, 12, 31))
 # Real-world cohorts: ketamine 45-55% (McInnes 2022 review of community clinics), esketamine
 # 40-50% (Martinotti 2022, REAL-ESK), a new standard AD after >= 2 failures 25-35% (STAR*D level
 # 3; Rush 2006), augmentation ~30% (Mohamed 2017, VAST-D).
-INDEX_CLASSES = ("ketamine", "esketamine", "standard_ad", "augmentation")
-INDEX_CLASS_SHARES = (0.20, 0.20, 0.40, 0.20)
-RESPONSE_D28 = {"ketamine": 0.40, "esketamine": 0.45, "standard_ad": 0.30, "augmentation": 0.32}
+# ECT ~50% (Heijnen 2010 meta-analysis: 48% response after medication failure).
+INDEX_CLASSES = ("ketamine", "esketamine", "standard_ad", "augmentation", "ect")
+INDEX_CLASS_SHARES = (0.20, 0.18, 0.34, 0.18, 0.10)
+RESPONSE_D28 = {
+    "ketamine": 0.40,
+    "esketamine": 0.45,
+    "standard_ad": 0.30,
+    "augmentation": 0.32,
+    "ect": 0.50,
+}
 KETAMINE_RESPONSE_INFLAMED = 0.68
 """Ketamine response when CRP >= 3 mg/L or IL-6 >= 3 pg/mL (`RESPONSE_D28` is then the
 non-inflamed rate): the interaction of the KETAMINE-MIDAZOLAM trial."""
@@ -67,12 +78,14 @@ SHAPES = {
     "esketamine": (0.60, 0.75, 0.85, 1.0, 1.0, 1.0, 1.0),  # rapid; maintained by weekly doses
     "standard_ad": (0.05, 0.40, 0.65, 1.0, 1.15, 1.22, 1.28),  # weeks to act
     "augmentation": (0.05, 0.45, 0.70, 1.0, 1.10, 1.15, 1.20),
+    "ect": (0.05, 0.35, 0.65, 1.0, 1.05, 1.0, 0.95),  # builds over the course, then holds
 }
 VISIT_PRESENT = {  # chance that each follow-up visit took place
     "ketamine": (0.70, 0.85, 0.85, 0.85, 0.80, 0.80, 0.75),
     "esketamine": (0.70, 0.85, 0.85, 0.85, 0.80, 0.80, 0.75),
     "standard_ad": (0.0, 0.30, 0.80, 0.85, 0.80, 0.80, 0.75),
     "augmentation": (0.0, 0.30, 0.80, 0.85, 0.80, 0.80, 0.75),
+    "ect": (0.0, 0.60, 0.85, 0.85, 0.80, 0.80, 0.75),
 }
 LOST_AFTER_D28 = 0.10
 BASELINE_PRESENT = 0.92
@@ -80,14 +93,26 @@ EARLIER_SCORE_SHARE = 0.30
 """Persons with an older PHQ-9 (40-120 days before index), which must not be the baseline."""
 ZERO_BASELINE_SHARE = 0.002
 """Data-entry zeros: a baseline of 0 is unusable (SPEC 5) and counted by a warn-level check."""
-MADRS_SHARE = {"ketamine": 0.25, "esketamine": 0.25, "standard_ad": 0.10, "augmentation": 0.10}
+MADRS_SHARE = {
+    "ketamine": 0.25,
+    "esketamine": 0.25,
+    "standard_ad": 0.10,
+    "augmentation": 0.10,
+    "ect": 0.30,
+}
 PHQ9_BASELINE = (18.0, 4.0, 10)  # mean, SD, minimum of TRD outpatients
 MADRS_BASELINE = (31.0, 6.0, 16)
 
 # Antidepressant histories: each profile is one way to meet or miss the TRD rule of SPEC 5.
 PROFILES = ("trd_two", "trd_three", "one_trial", "too_short", "too_old", "first_line")
 PROFILE_SHARES = (0.42, 0.08, 0.15, 0.10, 0.10, 0.15)
-CURRENT_AD_SHARE = {"ketamine": 0.40, "esketamine": 0.90, "standard_ad": 0.0, "augmentation": 1.0}
+CURRENT_AD_SHARE = {
+    "ketamine": 0.40,
+    "esketamine": 0.90,
+    "standard_ad": 0.0,
+    "augmentation": 1.0,
+    "ect": 0.60,
+}
 """Index treatments given on top of an ongoing AD (esketamine's label; augmentation by nature)."""
 NO_MDD_SHARE = 0.04
 MDD_AFTER_INDEX_SHARE = 0.02
@@ -118,7 +143,32 @@ AUGMENTATION_WEIGHTS = {"aripiprazole": 45, "quetiapine": 35, "lithium carbonate
 OTHER_WEIGHT = 0.3
 ESKETAMINE_SESSIONS = (0, 3, 7, 10, 14, 17, 21, 24, 28, 35, 42, 49)
 """Twice weekly for four weeks, then weekly (Spravato label)."""
+ECT_SESSIONS = (0, 2, 4, 7, 9, 11, 14, 16, 18, 21, 23, 25)
+"""Three times a week for four weeks (an acute course)."""
+ECT_CONTINUATION_SHARE = 0.30
+"""Persons given two continuation sessions 28 days apart after the acute course (same course:
+every gap <= 30 days)."""
+ECT_LOCAL_CODE_SHARE = 0.30
+"""Sessions recorded with the site's own ECT code (a descendant of the seed concept)."""
+PRIOR_ECT_SHARE = 0.06
+"""ECT persons with an earlier course 120-330 days before index: not a new ECT user (washout)."""
+PSYCHOTHERAPY_SHARE = 0.20
+EXCLUSION_BEFORE_SHARE = 0.05
+EXCLUSION_AFTER_SHARE = 0.02
+"""A bipolar, schizophrenia or psychotic-disorder record on or before index (excluded), or first
+recorded after index (not excluded)."""
+EXCLUSION_MIX = (0.60, 0.15, 0.25)
+"""Bipolar disorder, schizophrenia, psychotic disorder, as the seed's trd_exclusion rows."""
+ORPHAN_EXCLUSION_SHARE = 0.005
+"""Persons whose bipolar disorder is recorded only with the site's code missing from
+concept_ancestor: not excluded by the rules (a vocabulary gap the diagnostics show)."""
+ORPHAN_KETAMINE_SHARE = 0.04
+"""Ketamine persons whose infusions are recorded with the product missing from concept_ancestor:
+their ketamine series is invisible to the rules (an orphan in the diagnostics)."""
+CPT_ECT, CPT_PSYCHOTHERAPY = "90870", "90834"
 MDD_ICD10 = ("F32.2", "F33.1", "F33.2", "F32.1", "F33.9")
+EXCLUSION_ICD10 = ("F31.9", "F20.9", "F29")
+"""Source codes of the exclusion records, in the seed's trd_exclusion order."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +182,8 @@ class Catalogue:
     product_names: pl.Series
     ketamine: int
     esketamine: int
+    ketamine_orphan: int
+    """Index of the pseudo-ingredient whose only product is the orphan ketamine product."""
     augmentation: np.ndarray
     standard_weights: np.ndarray
     augmentation_weights: np.ndarray
@@ -141,7 +193,7 @@ def catalogue(vocab: Vocabulary) -> Catalogue:
     standard = list(vocab.sets["standard_ad"])
     augmentation = list(vocab.sets["augmentation"])
     ingredients = [*standard, vocab.first("ketamine"), vocab.first("esketamine"), *augmentation]
-    products = [vocab.products[c.concept_id] for c in ingredients]
+    products = [vocab.products[c.concept_id] for c in ingredients] + [(vocab.orphan,)]
     counts = np.array([len(p) for p in products])
     flat = [p for group in products for p in group]
 
@@ -157,6 +209,7 @@ def catalogue(vocab: Vocabulary) -> Catalogue:
         product_names=pl.Series([p.name for p in flat]),
         ketamine=len(standard),
         esketamine=len(standard) + 1,
+        ketamine_orphan=len(ingredients),
         augmentation=np.arange(len(standard) + 2, len(ingredients)),
         standard_weights=weights(standard, AD_PRESCRIBING_WEIGHTS),
         augmentation_weights=weights(augmentation, AUGMENTATION_WEIGHTS),
@@ -181,6 +234,9 @@ class People:
     current_ad: np.ndarray
     ads: np.ndarray
     """(n, 5) standard-AD ingredient per person: prior slots 0-2, current AD, new index AD."""
+    exclusion: np.ndarray
+    """0: none; 1: an exclusion record before index; 2: first recorded after index; 3: only the
+    site's unmapped bipolar code, before index."""
 
     def __len__(self) -> int:
         return self.person_id.size
@@ -218,6 +274,28 @@ class Exposures:
         return np.concatenate(getattr(self, name))
 
 
+@dataclass
+class Procedures:
+    """Procedure records (ECT sessions, psychotherapy), one array per field and process."""
+
+    person: list[np.ndarray] = field(default_factory=list)
+    concept: list[np.ndarray] = field(default_factory=list)
+    day: list[np.ndarray] = field(default_factory=list)
+    source: list[np.ndarray] = field(default_factory=list)
+
+    def add(
+        self, person: np.ndarray, concept: np.ndarray | int, day: np.ndarray, source: str
+    ) -> None:
+        n = np.size(person)
+        self.person.append(np.asarray(person, dtype=np.int64))
+        self.concept.append(np.broadcast_to(concept, n).astype(np.int64))
+        self.day.append(np.asarray(day, dtype=np.int64))
+        self.source.append(np.full(n, source))
+
+    def array(self, name: str) -> np.ndarray:
+        return np.concatenate(getattr(self, name))
+
+
 # --- persons -------------------------------------------------------------------------------
 
 
@@ -244,6 +322,16 @@ def _people(rng: np.random.Generator, n: int, first_id: int, cat: Catalogue) -> 
         short_observation=rng.uniform(size=n) < SHORT_OBSERVATION_SHARE,
         current_ad=rng.uniform(size=n) < current_share,
         ads=_distinct_choices(rng, cat.standard_weights, n, 5),
+        exclusion=rng.choice(
+            4,
+            size=n,
+            p=(
+                1 - EXCLUSION_BEFORE_SHARE - EXCLUSION_AFTER_SHARE - ORPHAN_EXCLUSION_SHARE,
+                EXCLUSION_BEFORE_SHARE,
+                EXCLUSION_AFTER_SHARE,
+                ORPHAN_EXCLUSION_SHARE,
+            ),
+        ),
     )
     people.latent = _latent(rng, people)
     return people
@@ -359,8 +447,14 @@ def _current_ad(
 
 
 def _index_treatments(
-    rng: np.random.Generator, people: People, cat: Catalogue, exposures: Exposures
+    rng: np.random.Generator,
+    people: People,
+    cat: Catalogue,
+    exposures: Exposures,
+    procedures: Procedures,
+    ect_concept: int,
 ) -> None:
+    _ect_course(rng, people, procedures, ect_concept)
     _ketamine_series(rng, people, cat, exposures)
     _esketamine_course(rng, people, cat, exposures)
     _oral_start(rng, people, "standard_ad", people.ads[:, 4], exposures)
@@ -370,11 +464,68 @@ def _index_treatments(
     _oral_start(rng, people, "augmentation", augment, exposures)
 
 
+def _ect_course(
+    rng: np.random.Generator, people: People, procedures: Procedures, ect_concept: int
+) -> None:
+    """An acute ECT course three times a week (15% stop after 6-9 sessions), continuation
+    sessions for some, an earlier course within the washout for a few; 30% of sessions coded
+    with the site's own ECT code."""
+    who = np.flatnonzero(people.is_class("ect"))
+    sessions = np.array(ECT_SESSIONS)
+    n_given = np.where(
+        rng.uniform(size=who.size) < 0.15, rng.integers(6, 10, who.size), sessions.size
+    )
+    given = np.arange(sessions.size)[None, :] < n_given[:, None]
+    person = [np.broadcast_to(who[:, None], given.shape)[given]]
+    day = [(people.index_day[who][:, None] + sessions[None, :])[given]]
+    more = rng.uniform(size=who.size) < ECT_CONTINUATION_SHARE
+    last = people.index_day[who] + sessions[n_given - 1]
+    person.append(np.repeat(who[more], 2))
+    day.append(np.repeat(last[more], 2) + np.tile([28, 56], int(more.sum())))
+    prior = rng.uniform(size=who.size) < PRIOR_ECT_SHARE
+    prior_start = people.index_day[who[prior]] - rng.integers(120, 331, int(prior.sum()))
+    person.append(np.repeat(who[prior], 6))
+    day.append(np.repeat(prior_start, 6) + np.tile(sessions[:6], int(prior.sum())))
+    persons, days = np.concatenate(person), np.concatenate(day)
+    local = rng.uniform(size=persons.size) < ECT_LOCAL_CODE_SHARE
+    procedures.add(persons, np.where(local, cx.ECT_BILATERAL, ect_concept), days, CPT_ECT)
+
+
+def _psychotherapy(rng: np.random.Generator, people: People, procedures: Procedures) -> None:
+    """Weekly psychotherapy (4-10 sessions) for some persons before index: not ECT."""
+    who = np.flatnonzero(rng.uniform(size=len(people)) < PSYCHOTHERAPY_SHARE)
+    k = rng.integers(4, 11, who.size)
+    person = np.repeat(who, k)
+    first = np.repeat(people.index_day[who] - rng.integers(80, 400, who.size), k)
+    week = np.arange(person.size) - np.repeat(np.cumsum(k) - k, k)
+    procedures.add(person, cx.PSYCHOTHERAPY, first + 7 * week, CPT_PSYCHOTHERAPY)
+
+
+def _procedure_occurrence(people: People, procedures: Procedures) -> pl.DataFrame:
+    person = procedures.array("person")
+    day = procedures.array("day")
+    n = person.size
+    return pl.DataFrame(
+        {
+            "person_id": people.person_id[person],
+            "procedure_concept_id": procedures.array("concept"),
+            "procedure_date": _dates(day),
+            "procedure_type_concept_id": np.full(n, cx.TYPE_EHR),
+            "modifier_concept_id": np.zeros(n, dtype=np.int64),
+            "quantity": np.ones(n, dtype=np.int64),
+            "visit_occurrence_id": _visit_ids(people.person_id[person], day),
+            "procedure_source_value": procedures.array("source"),
+            "procedure_source_concept_id": np.zeros(n, dtype=np.int64),
+        }
+    )
+
+
 def _ketamine_series(
     rng: np.random.Generator, people: People, cat: Catalogue, exposures: Exposures
 ) -> None:
     """Six IV infusions 2-4 days apart (~2-3 weeks); some stop after 3-5."""
     who = np.flatnonzero(people.is_class("ketamine"))
+    unmapped = rng.uniform(size=who.size) < ORPHAN_KETAMINE_SHARE
     offsets = np.concatenate(
         [
             np.zeros((who.size, 1), dtype=np.int64),
@@ -386,7 +537,8 @@ def _ketamine_series(
     given = np.arange(6)[None, :] < n_given[:, None]
     person = np.broadcast_to(who[:, None], offsets.shape)[given]
     start = (people.index_day[who][:, None] + offsets)[given]
-    exposures.add(person, cat.ketamine, start, 1, 1.0)
+    product = np.where(unmapped, cat.ketamine_orphan, cat.ketamine)
+    exposures.add(person, np.broadcast_to(product[:, None], offsets.shape)[given], start, 1, 1.0)
 
 
 def _esketamine_course(
@@ -526,6 +678,22 @@ def _conditions(
         day.append(obs_start[p] + (rng.uniform(size=p.size) * span).astype(np.int64))
         concept.append(np.full(p.size, concept_id))
         source.append(np.full(p.size, code))
+    obs_start, obs_end = observed
+    exclusion_ids = np.array([c.concept_id for c in vocab.sets["trd_exclusion"]])
+    mix = np.array(EXCLUSION_MIX) if exclusion_ids.size == len(EXCLUSION_MIX) else None
+    for kind in (1, 2, 3):  # before index, first after index, unmapped code before index
+        p = np.flatnonzero(people.exclusion == kind)
+        if kind == 2:
+            d = np.minimum(people.index_day[p] + rng.integers(5, 400, p.size), obs_end[p])
+        else:
+            d = np.maximum(people.index_day[p] - rng.integers(0, 1500, p.size), obs_start[p])
+        which = rng.choice(exclusion_ids.size, size=p.size, p=mix)
+        person.append(p)
+        day.append(d)
+        concept.append(
+            np.full(p.size, cx.BIPOLAR_IN_REMISSION) if kind == 3 else exclusion_ids[which]
+        )
+        source.append(np.array(EXCLUSION_ICD10)[which] if kind != 3 else np.full(p.size, "F31.7"))
     outside = np.flatnonzero(rng.uniform(size=n) < OUTSIDE_OBSERVATION_SHARE)
     person.append(outside)
     day.append(observed[1][outside] + rng.integers(10, 300, outside.size))
@@ -772,6 +940,7 @@ TABLE_IDS = {
     "drug_exposure": "drug_exposure_id",
     "measurement": "measurement_id",
     "observation": "observation_id",
+    "procedure_occurrence": "procedure_occurrence_id",
 }
 DATE_COLUMNS = {
     "person": None,
@@ -780,6 +949,7 @@ DATE_COLUMNS = {
     "drug_exposure": "drug_exposure_start_date",
     "measurement": "measurement_date",
     "observation": "observation_date",
+    "procedure_occurrence": "procedure_date",
 }
 
 
@@ -789,8 +959,10 @@ def chunk_tables(
     """All OMOP tables for persons first_id .. first_id + n - 1 (without record ids)."""
     people = _people(rng, n, first_id, cat)
     exposures = Exposures()
+    procedures = Procedures()
     first_day = _histories(rng, people, exposures)
-    _index_treatments(rng, people, cat, exposures)
+    _index_treatments(rng, people, cat, exposures, procedures, vocab.first("ect").concept_id)
+    _psychotherapy(rng, people, procedures)
     periods, observed = _observation_periods(rng, people, first_day)
     observation, visits = _observation(rng, people, vocab)
     return {
@@ -800,6 +972,7 @@ def chunk_tables(
         "drug_exposure": _drug_exposure(rng, people, cat, exposures),
         "measurement": _measurement(rng, people, vocab, visits),
         "observation": observation,
+        "procedure_occurrence": _procedure_occurrence(people, procedures),
     }
 
 
@@ -864,6 +1037,6 @@ def _cdm_source() -> pl.DataFrame:
             "source_release_date": ["2025-01-31"],
             "cdm_release_date": ["2025-01-31"],
             "cdm_version": ["v5.4"],
-            "vocabulary_version": ["concept_sets seed + TRD Demo local drugs"],
+            "vocabulary_version": ["concept_sets seed + public clinical drugs + TRD Demo local"],
         }
     )

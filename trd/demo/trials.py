@@ -1,4 +1,4 @@
-"""The four demo trials, each modelled on a published design (SPEC 3.1 files, SPEC 3 dataset.yml).
+"""The seven demo trials, each modelled on a published design (SPEC 3.1 files, SPEC 3 dataset.yml).
 
 Sizes, visits, arms and rates mimic the cited papers; rates are the *observed-case* targets the
 latent model is calibrated to (see `outcomes.py`), chosen so that each trial's primary analysis
@@ -18,6 +18,19 @@ ADaM deliveries have (see `adam.py`), so the demo exercises every branch of the 
 - ESCAPE-TRD (Reif et al., N Engl J Med 2023;389:1298): esketamine vs quetiapine XR, both
   added to an SSRI/SNRI, 676 randomised, MADRS remission (<= 10) at week 8 27.1% vs 17.6% with
   discontinuation counted as non-remission -> `primary_analysis: nri`.
+- TRANSFORM-1 (Fedgchin et al., Int J Neuropsychopharmacol 2019;22:616): fixed-dose
+  esketamine 56 mg or 84 mg + new oral AD vs placebo + new oral AD, 346 randomised 1:1:1 (342
+  treated), MADRS, day 28 response 54.1% (56 mg), 53.1% (84 mg) vs 38.9% and remission
+  (MADRS <= 12) 36.0%, 38.8% vs 30.6%, observed cases -> `primary_analysis: oc`. Both doses map
+  to the class `esketamine`: one comparison per trial, the shared control counted once.
+- TRANSFORM-3 (Ochs-Ross et al., Am J Geriatr Psychiatry 2020;28:121): flexible esketamine +
+  new oral AD vs placebo + new oral AD in patients aged 65 and over, 138 randomised, MADRS day 28
+  response about 27% vs 13% and remission about 17.5% vs 6.7% (observed cases).
+- KETAMINE-MIDAZOLAM-2 (Phillips et al., Am J Psychiatry 2019;176:401): single IV ketamine
+  0.5 mg/kg vs midazolam 0.045 mg/kg in 41 TRD patients, a crossover of which the demo keeps the
+  first infusion as a parallel comparison (21 ketamine first, 20 midazolam first); MADRS 24 h
+  (primary), day 3 and day 7; a single infusion roughly doubled response over midazolam at 24 h
+  (the paper's 59% came only after six repeated infusions, which the demo leaves out).
 """
 
 from __future__ import annotations
@@ -274,6 +287,194 @@ ESCAPE_TRD = TrialDesign(
 )
 
 
+# --- TRANSFORM-1 (Fedgchin 2019) ------------------------------------------------------------
+TRANSFORM_1 = TrialDesign(
+    study_id="TRANSFORM-1",
+    paramcd="MADRSTOT",
+    param="MADRS Total Score",
+    score_max=60,
+    remission_threshold=12,
+    baseline_mean=37.9,  # baseline MADRS 37.9 (SD 5.3); inclusion MADRS >= 28
+    baseline_sd=5.3,
+    baseline_min=28,
+    screening=Visit("Screening", -14),  # end of the prospective oral-AD screening phase
+    baseline=Visit("Baseline", 1),
+    visits=(
+        Visit("Day 2", 2),
+        Visit("Day 8", 8),
+        Visit("Day 15", 15),
+        Visit("Day 22", 22),
+        Visit("Day 28", 28),
+    ),
+    key_visit="Day 28",
+    arms=(
+        Arm(
+            label="Esketamine 56 mg + oral AD",
+            treatment_class="esketamine",
+            treatment="esketamine_nasal_56mg",
+            n_randomised=117,  # 115 in the full analysis set
+            n_not_treated=2,
+            response=0.54,  # 54.1% observed cases
+            remission=0.36,  # 36.0%
+            shape=(0.48, 0.66, 0.78, 0.92, 1.0),
+            dropout=0.08,
+        ),
+        Arm(
+            label="Esketamine 84 mg + oral AD",
+            treatment_class="esketamine",
+            treatment="esketamine_nasal_84mg",
+            n_randomised=116,  # 114
+            n_not_treated=2,
+            response=0.53,  # 53.1%
+            remission=0.39,  # 38.8%
+            shape=(0.50, 0.68, 0.80, 0.92, 1.0),
+            dropout=0.16,  # more discontinuation at the higher dose
+        ),
+        Arm(
+            label="Placebo + oral AD",
+            treatment_class="standard_ad",
+            treatment="new_oral_ad",
+            n_randomised=113,
+            n_not_treated=0,
+            response=0.39,  # 38.9%
+            remission=0.30,  # 30.6%
+            shape=(0.40, 0.55, 0.70, 0.88, 1.0),
+            dropout=0.07,
+        ),
+    ),
+    sites=(
+        ("0101", "USA"),
+        ("0102", "USA"),
+        ("0103", "USA"),
+        ("0201", "BRA"),
+        ("0301", "CAN"),
+        ("0401", "FRA"),
+        ("0501", "POL"),
+        ("0601", "SVK"),
+    ),
+    race_weights=(0.77, 0.12, 0.02, 0.0, 0.06, 0.03),
+    age_mean=46.3,  # 18-64 years
+    age_sd=11.2,
+    age_min=18,
+    age_max=64,
+    female_share=0.69,
+    first_dose_from=dt.date(2015, 8, 10),
+    enrolment_days=820,
+)
+
+# --- TRANSFORM-3 (Ochs-Ross 2020) ----------------------------------------------------------
+TRANSFORM_3 = TrialDesign(
+    study_id="TRANSFORM-3",
+    paramcd="MADRSTOT",
+    param="MADRS Total Score",
+    score_max=60,
+    remission_threshold=12,
+    baseline_mean=35.5,  # baseline MADRS ~35 in the elderly
+    baseline_sd=5.9,
+    baseline_min=24,
+    baseline=Visit("Baseline", 1),
+    visits=(
+        Visit("Day 2", 2),
+        Visit("Day 8", 8),
+        Visit("Day 15", 15),
+        Visit("Day 22", 22),
+        Visit("Day 28", 28),
+    ),
+    key_visit="Day 28",
+    arms=(
+        Arm(
+            label="Esketamine 28-84 mg + oral AD",
+            treatment_class="esketamine",
+            treatment="esketamine_nasal_flexible",
+            n_randomised=72,
+            n_not_treated=0,
+            response=0.27,  # ~27.0% observed cases
+            remission=0.175,  # ~17.5%
+            shape=(0.35, 0.55, 0.72, 0.90, 1.0),  # slower titration from 28 mg in the elderly
+            dropout=0.12,
+        ),
+        Arm(
+            label="Placebo + oral AD",
+            treatment_class="standard_ad",
+            treatment="new_oral_ad",
+            n_randomised=66,
+            n_not_treated=1,  # 137 treated
+            response=0.135,  # ~13.3%
+            remission=0.07,  # ~6.7%
+            shape=(0.30, 0.50, 0.68, 0.88, 1.0),
+            dropout=0.09,
+        ),
+    ),
+    sites=(
+        ("0101", "USA"),
+        ("0102", "USA"),
+        ("0201", "BEL"),
+        ("0301", "BRA"),
+        ("0401", "FRA"),
+        ("0501", "ZAF"),
+    ),
+    race_weights=(0.93, 0.04, 0.0, 0.0, 0.01, 0.02),
+    age_mean=70.0,  # 65-86 years
+    age_sd=4.5,
+    age_min=65,
+    age_max=86,
+    female_share=0.62,
+    first_dose_from=dt.date(2015, 8, 24),
+    enrolment_days=840,
+    missing_rows="null",  # missed assessments as rows with a null AVAL
+    missed_share=0.02,
+    trdfl_all=True,
+)
+
+# --- KETAMINE-MIDAZOLAM-2 (Phillips 2019), first period of the crossover ---------------------
+KETAMINE_MIDAZOLAM_2 = TrialDesign(
+    study_id="KETAMINE-MIDAZOLAM-2",
+    paramcd="MADRSTOT",
+    param="MADRS Total Score",
+    score_max=60,
+    remission_threshold=10,
+    baseline_mean=33.0,  # baseline MADRS ~33
+    baseline_sd=4.8,
+    baseline_min=25,  # inclusion MADRS >= 25
+    baseline=Visit("Pre-infusion", 1),  # no ABLFL: the last record with ADY <= 1
+    visits=(Visit("24 hours", 2), Visit("Day 3", 4), Visit("Day 7", 8)),
+    key_visit="24 hours",
+    arms=(
+        Arm(
+            label="Ketamine 0.5 mg/kg IV (first period)",
+            treatment_class="ketamine",
+            treatment="ketamine_iv_single",
+            n_randomised=21,
+            n_not_treated=0,
+            response=0.30,  # a single infusion: about a third respond at 24 h
+            shape=(1.0, 0.90, 0.80),  # fades over the week
+            dropout=0.0,
+        ),
+        Arm(
+            label="Midazolam 0.045 mg/kg IV (first period)",
+            treatment_class="placebo",
+            treatment="midazolam",
+            n_randomised=20,
+            n_not_treated=0,
+            response=0.15,
+            shape=(1.0, 1.0, 0.95),
+            dropout=0.0,
+        ),
+    ),
+    sites=(("0101", "CAN"),),  # single site (Ottawa)
+    race_weights=(0.90, 0.02, 0.03, 0.0, 0.02, 0.03),
+    age_mean=43.0,  # 18-65 years
+    age_sd=12.0,
+    age_min=18,
+    age_max=65,
+    female_share=0.56,
+    first_dose_from=dt.date(2012, 9, 4),
+    enrolment_days=1500,
+    ablfl=False,
+    anl01fl=False,
+)
+
+
 @dataclass(frozen=True)
 class TrialDataset:
     design: TrialDesign
@@ -339,6 +540,41 @@ TRIALS: tuple[TrialDataset, ...] = (
         citation="Reif et al., N Engl J Med 2023;389:1298 (ESCAPE-TRD)",
         formats={"adsl": "xpt", "adqs": "parquet", "adlb": "csv"},
         options={"primary_analysis": "nri", "reference": "augmentation"},
+    ),
+    # appended after the first four, so their random streams (one per position) stay the same
+    TrialDataset(
+        TRANSFORM_1,
+        title="Esketamine 56 or 84 mg + new oral AD vs placebo + new oral AD "
+        "(modelled on TRANSFORM-1)",
+        citation="Fedgchin et al., Int J Neuropsychopharmacol 2019;22:616 (TRANSFORM-1)",
+        formats={"adsl": "parquet", "adqs": "parquet"},
+        population="trd",
+        options={
+            "visits": {"Day 2": "H24", "Day 8": "D7", "Day 15": "W2", "Day 28": "D28"},
+            "remission": {"MADRS": 12},
+            "primary_analysis": "oc",
+        },
+    ),
+    TrialDataset(
+        TRANSFORM_3,
+        title="Esketamine + new oral AD vs placebo + new oral AD, aged 65 and over "
+        "(modelled on TRANSFORM-3)",
+        citation="Ochs-Ross et al., Am J Geriatr Psychiatry 2020;28:121 (TRANSFORM-3)",
+        formats={"adsl": "csv", "adqs": "csv"},
+        population="trd",
+        options={
+            "visits": {"Day 2": "H24", "Day 8": "D7", "Day 15": "W2", "Day 28": "D28"},
+            "remission": {"MADRS": 12},
+            "primary_analysis": "oc",
+        },
+    ),
+    TrialDataset(
+        KETAMINE_MIDAZOLAM_2,
+        title="Single IV ketamine vs midazolam, first infusion of a crossover "
+        "(modelled on Phillips 2019)",
+        citation="Phillips et al., Am J Psychiatry 2019;176:401",
+        formats={"adsl": "xpt", "adqs": "csv"},
+        population="trd",
     ),
 )
 

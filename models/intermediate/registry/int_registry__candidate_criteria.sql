@@ -6,7 +6,12 @@
 --   n_failed_trials         distinct standard-AD ingredients, other than the index drug key, with an
 --                           adequate trial that started on or after index - trd_lookback_days (730)
 --                           and ended on or before index;
---   meets_trd               n_failed_trials >= min_failed_trials (2).
+--   meets_trd               n_failed_trials >= min_failed_trials (2);
+--   has_exclusion           a trd_exclusion condition (bipolar disorder, schizophrenia, psychotic
+--                           disorder, or a descendant) recorded on or before index: the exclusions
+--                           of the OHDSI TRD phenotype; a first record after index does not count.
+-- Candidates of ECT courses are judged like drug candidates; their drug key ('ect') is no
+-- standard-AD ingredient, so every adequate trial counts for them.
 -- Every join is on (dataset_id, person_id) with a date range: no exposure-by-exposure cross join.
 
 with candidates as (
@@ -31,6 +36,12 @@ mdd_concepts as (
     where concept_set = 'mdd'
 ),
 
+exclusion_concepts as (
+    select distinct dataset_id, concept_id
+    from {{ ref('int_registry__concept_map') }}
+    where concept_set = 'trd_exclusion'
+),
+
 first_mdd as (
     select
         conditions.dataset_id,
@@ -40,6 +51,18 @@ first_mdd as (
     inner join mdd_concepts
         on conditions.dataset_id = mdd_concepts.dataset_id
         and conditions.condition_concept_id = mdd_concepts.concept_id
+    group by conditions.dataset_id, conditions.person_id
+),
+
+first_exclusion as (
+    select
+        conditions.dataset_id,
+        conditions.person_id,
+        min(conditions.condition_start_date) as first_exclusion_date
+    from conditions
+    inner join exclusion_concepts
+        on conditions.dataset_id = exclusion_concepts.dataset_id
+        and conditions.condition_concept_id = exclusion_concepts.concept_id
     group by conditions.dataset_id, conditions.person_id
 ),
 
@@ -95,11 +118,17 @@ final as (
         prior_observation.index_date is not null as has_prior_observation,
         coalesce(failed_trials.n_failed_trials, 0) as n_failed_trials,
         coalesce(failed_trials.n_failed_trials, 0)
-            >= {{ var('min_failed_trials') }} as meets_trd
+            >= {{ var('min_failed_trials') }} as meets_trd,
+        first_exclusion.first_exclusion_date,
+        coalesce(first_exclusion.first_exclusion_date <= candidates.index_date, false)
+            as has_exclusion
     from candidates
     left join first_mdd
         on candidates.dataset_id = first_mdd.dataset_id
         and candidates.person_id = first_mdd.person_id
+    left join first_exclusion
+        on candidates.dataset_id = first_exclusion.dataset_id
+        and candidates.person_id = first_exclusion.person_id
     left join prior_observation
         on candidates.dataset_id = prior_observation.dataset_id
         and candidates.person_id = prior_observation.person_id

@@ -1,6 +1,6 @@
 -- Registry episodes (SPEC 5, 6): the qualifying new-user candidates (MDD on or before index,
--- >= 365 days of prior observation, >= 2 failed adequate trials), one per person and treatment
--- class: the earliest qualifying candidate (ties on the index date: the lower drug key, so the
+-- >= 365 days of prior observation, >= 2 failed adequate trials, no TRD exclusion on or before
+-- index), one per person and treatment class (ECT courses included): the earliest qualifying candidate (ties on the index date: the lower drug key, so the
 -- choice is deterministic). Columns are the harmonised episode interface of docs/architecture.md,
 -- shared with int_trial__episodes. Every registry episode is TRD by construction.
 
@@ -14,7 +14,7 @@ persons as (
 
 qualifying as (
     select * from criteria
-    where has_mdd and has_prior_observation and meets_trd
+    where has_mdd and has_prior_observation and meets_trd and not has_exclusion
 ),
 
 earliest as (

@@ -10,6 +10,8 @@ renamed as (
         nullif(lower(trim(population)), '') as population,
         nullif(lower(trim(primary_analysis)), '') as primary_analysis,
         nullif(lower(trim(reference)), '') as reference_class,
+        nullif(lower(trim(suppression)), '') as suppression,
+        coalesce(synthetic, false) as is_synthetic,
         config_sha256,
         _load_id as load_id,
         loaded_at
