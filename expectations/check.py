@@ -167,12 +167,11 @@ def _progress(dataset_id: str) -> Callable[[str, list[CheckResult]], None]:
 
 def _print_diagnostics(lines: list[str]) -> None:
     """The code lists' heading line; the line per dataset and code list with -v."""
-    if not lines:
+    if console.verbose() or len(lines) < 2:
+        for line in lines:
+            console.say(line)
         return
-    more = f" (`trd check -v` lists the {len(lines) - 1} code lists)" if len(lines) > 1 else ""
-    console.say(lines[0].removesuffix(":") + more)
-    for line in lines[1:]:
-        console.detail(line)
+    console.say(f"{lines[0].removesuffix(':')}: `trd check -v` lists the {len(lines) - 1} lines")
 
 
 def _print_summary(

@@ -153,7 +153,8 @@ def test_a_warehouse_without_reporting_views_asks_for_trd_build(tmp_path: Path) 
 def _load_after_the_check(con: duckdb.DuckDBPyConnection) -> None:
     """The issue's case: another dataset is loaded after the latest check run (10:00)."""
     con.execute(
-        "insert into raw.datasets values ('ELEKT-D', 'trial', 'late trial', null, 'nri', null, "
+        "insert into raw.datasets (dataset_id, source, title, primary_analysis, config_sha256, "
+        "_load_id, loaded_at) values ('ELEKT-D', 'trial', 'late trial', 'nri', "
         "'e1' || repeat('0', 62), 'L9', timestamp '2026-11-20 11:00')"
     )
 
