@@ -53,7 +53,9 @@ def build(warehouse: Path, select: str | None = None) -> int:
     """
     warehouse = Path(warehouse)
     _ensure_raw_schema(warehouse)
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # --full-refresh: seeds are replaced, not appended to, so a code list that gained a column
+    # (after an upgrade) loads instead of failing; every model is a table or view, rebuilt anyway
+    args = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
     started = time.perf_counter()
