@@ -27,7 +27,7 @@ EXIT_CODES = """exit codes:
   1    data rejected, an error-level data-quality check failed, or the report was refused
   2    usage or configuration error (arguments, paths, dataset.yml)
   75   the warehouse is busy (another process has it open): retry later
-  130  interrupted (Ctrl-C); nothing half-written was kept
+  130  interrupted (Ctrl-C): a load keeps nothing; the report will not use a cut build or check
   70   an internal error of trd (a bug: please report it with the output of `trd -v ...`)"""
 
 
