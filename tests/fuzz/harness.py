@@ -262,8 +262,9 @@ def expected_rows(path: Path) -> tuple[int | None, str | None]:
     """(rows, None) as an independent reader sees the file, or (None, why it must be rejected)."""
     suffix = path.suffix.lower()
     try:
-        if suffix == ".parquet":
-            return pq.ParquetFile(path).metadata.num_rows, None
+        if suffix == ".parquet":  # a file object: pyarrow cannot open a path that is not UTF-8
+            with path.open("rb") as f:
+                return pq.ParquetFile(f).metadata.num_rows, None
         if suffix in (".xpt", ".sas7bdat"):
             read = pyreadstat.read_xport if suffix == ".xpt" else pyreadstat.read_sas7bdat
             frame, _ = read(str(path))
