@@ -468,9 +468,11 @@ def response_timecourse(
         loc="lower center",
         ncol=min(len(handles), 4),
         frameon=False,
-        bbox_to_anchor=(0.5, -0.01),
+        bbox_to_anchor=(0.5, 0),
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    # room for the legend below the tick labels: about 0.35 inch per legend row, plus margin
+    rows = math.ceil(len(handles) / 4)
+    fig.tight_layout(rect=(0, (0.2 + 0.35 * rows) / fig.get_figheight(), 1, 1))
     return fig
 
 
@@ -542,8 +544,6 @@ def love_plot(rows: list[dict[str, Any]], threshold: float) -> plt.Figure:
         Line2D([0], [0], color="#374151", marker="o", linestyle="", label="after weighting"),
         Line2D([0], [0], color="#b91c1c", linestyle="--", label=f"|SMD| = {threshold:g}"),
     ]
-    fig.legend(
-        handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.01)
-    )
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0))
+    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))
     return fig

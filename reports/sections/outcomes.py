@@ -101,9 +101,13 @@ def comparisons_table(rows: list[dict[str, Any]]) -> str:
     ]
 
     def group(r: dict[str, Any]) -> str:
-        return layout.dataset_heading(
-            r, titles, html.escape(rc.SCALE_LABEL.get(r["scale"], r["scale"]))
-        )
+        extra = html.escape(rc.SCALE_LABEL.get(r["scale"], r["scale"]))
+        if r.get("source") == "registry":
+            extra += (
+                ' · <span class="tag unadjusted">unadjusted</span> not randomised: confounded by '
+                "indication (adjusted estimates: registry comparisons)"
+            )
+        return layout.dataset_heading(r, titles, extra)
 
     return rc.table(
         rows,
