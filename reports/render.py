@@ -400,9 +400,18 @@ def _render_quarto(
             ],
             env,
         )
+        _collect(f"{dataset_page(dataset_id)}.html", out)
     return [out / f"{page}.html" for page in PAGES] + [
         out / f"{dataset_page(d)}.html" for d in dataset_ids
     ]
+
+
+def _collect(name: str, out: Path) -> None:
+    """Move a page Quarto wrote beside its source into `out`: a file outside the project's
+    `render` list may ignore the output directory (quarto-dev/quarto-cli issue 14927)."""
+    stray = REPORTS_DIR / name
+    if not (out / name).exists() and stray.exists():
+        shutil.move(str(stray), out / name)
 
 
 def _quarto(quarto: str, args: list[str], env: dict[str, str]) -> None:
