@@ -7,6 +7,7 @@
 -#}
 {{ config(alias='dq_check_results') }}
 
+{% if dq_tables_exist(['runs', 'check_results']) %}
 with
 
 results as (
@@ -43,3 +44,23 @@ final as (
 )
 
 select * from final
+
+{% else %}
+
+{{ empty_select([
+    ('run_id', 'varchar'),
+    ('dataset_id', 'varchar'),
+    ('table_name', 'varchar'),
+    ('check_id', 'varchar'),
+    ('column_name', 'varchar'),
+    ('category', 'varchar'),
+    ('severity', 'varchar'),
+    ('success', 'boolean'),
+    ('unexpected_count', 'bigint'),
+    ('unexpected_count_display', 'varchar'),
+    ('unexpected_percent', 'double'),
+    ('description', 'varchar'),
+    ('fix', 'varchar'),
+]) }}
+
+{% endif %}

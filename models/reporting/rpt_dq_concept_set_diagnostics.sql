@@ -5,6 +5,7 @@
 -#}
 {{ config(alias='dq_concept_set_diagnostics') }}
 
+{% if dq_tables_exist(['concept_set_diagnostics']) %}
 with
 
 diagnostics as (
@@ -32,3 +33,25 @@ final as (
 )
 
 select * from final
+
+{% else %}
+
+{{ empty_select([
+    ('run_id', 'varchar'),
+    ('dataset_id', 'varchar'),
+    ('concept_set', 'varchar'),
+    ('kind', 'varchar'),
+    ('concept_id', 'bigint'),
+    ('concept_name', 'varchar'),
+    ('vocabulary_id', 'varchar'),
+    ('concept_code', 'varchar'),
+    ('via_concept_id', 'bigint'),
+    ('via_concept_name', 'varchar'),
+    ('match_route', 'varchar'),
+    ('n_records', 'bigint'),
+    ('n_records_display', 'varchar'),
+    ('n_persons', 'bigint'),
+    ('n_persons_display', 'varchar'),
+]) }}
+
+{% endif %}

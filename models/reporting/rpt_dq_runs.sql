@@ -6,6 +6,7 @@
 -#}
 {{ config(alias='dq_runs') }}
 
+{% if dq_tables_exist(['runs', 'check_results']) %}
 with
 
 runs as (
@@ -45,3 +46,20 @@ final as (
 )
 
 select * from final
+
+{% else %}
+
+{{ empty_select([
+    ('run_id', 'varchar'),
+    ('started_at', 'timestamp'),
+    ('finished_at', 'timestamp'),
+    ('gx_version', 'varchar'),
+    ('n_checks', 'integer'),
+    ('n_error_passed', 'bigint'),
+    ('n_error_failed', 'bigint'),
+    ('n_warn_passed', 'bigint'),
+    ('n_warn_failed', 'bigint'),
+    ('is_latest', 'boolean'),
+]) }}
+
+{% endif %}

@@ -1,0 +1,27 @@
+{#- The reporting views of the data-quality results (rpt_dq_*) read the `dq` tables that
+    `trd check` writes. `trd build` creates them, empty, before dbt runs; a bare `dbt build` on a
+    warehouse that never saw `trd build` or `trd check` has none, and the views then select
+    nothing (typed, no rows) instead of failing the build. `trd build` rebuilds them on the
+    real tables. -#}
+
+{% macro dq_tables_exist(tables) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- for table in tables -%}
+        {%- if load_relation(source('dq', table)) is none -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+
+{#- No rows, with the given (name, SQL type) columns. -#}
+{% macro empty_select(columns) -%}
+    select
+    {%- for name, type in columns %}
+        cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- endfor %}
+    where 1 = 0
+{%- endmacro %}
