@@ -17,11 +17,20 @@
 {%- endmacro %}
 
 
-{#- No rows, with the given (name, SQL type) columns. -#}
+{#- No rows, with the given (name, type) columns; types are dbt's portable ones: string,
+    timestamp, bigint, int, float or boolean. -#}
 {% macro empty_select(columns) -%}
+    {%- set types = {
+        'string': dbt.type_string(),
+        'timestamp': dbt.type_timestamp(),
+        'bigint': dbt.type_bigint(),
+        'int': dbt.type_int(),
+        'float': dbt.type_float(),
+        'boolean': dbt.type_boolean(),
+    } -%}
     select
     {%- for name, type in columns %}
-        cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+        cast(null as {{ types[type] }}) as {{ name }}{{ "," if not loop.last }}
     {%- endfor %}
     where 1 = 0
 {%- endmacro %}

@@ -48,19 +48,19 @@ select * from final
 {% else %}
 
 {{ empty_select([
-    ('run_id', 'varchar'),
-    ('dataset_id', 'varchar'),
-    ('table_name', 'varchar'),
-    ('check_id', 'varchar'),
-    ('column_name', 'varchar'),
-    ('category', 'varchar'),
-    ('severity', 'varchar'),
+    ('run_id', 'string'),
+    ('dataset_id', 'string'),
+    ('table_name', 'string'),
+    ('check_id', 'string'),
+    ('column_name', 'string'),
+    ('category', 'string'),
+    ('severity', 'string'),
     ('success', 'boolean'),
     ('unexpected_count', 'bigint'),
-    ('unexpected_count_display', 'varchar'),
-    ('unexpected_percent', 'double'),
-    ('description', 'varchar'),
-    ('fix', 'varchar'),
+    ('unexpected_count_display', 'string'),
+    ('unexpected_percent', 'float'),
+    ('description', 'string'),
+    ('fix', 'string'),
 ]) }}
 
 {% endif %}

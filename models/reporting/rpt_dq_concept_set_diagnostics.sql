@@ -37,21 +37,21 @@ select * from final
 {% else %}
 
 {{ empty_select([
-    ('run_id', 'varchar'),
-    ('dataset_id', 'varchar'),
-    ('concept_set', 'varchar'),
-    ('kind', 'varchar'),
+    ('run_id', 'string'),
+    ('dataset_id', 'string'),
+    ('concept_set', 'string'),
+    ('kind', 'string'),
     ('concept_id', 'bigint'),
-    ('concept_name', 'varchar'),
-    ('vocabulary_id', 'varchar'),
-    ('concept_code', 'varchar'),
+    ('concept_name', 'string'),
+    ('vocabulary_id', 'string'),
+    ('concept_code', 'string'),
     ('via_concept_id', 'bigint'),
-    ('via_concept_name', 'varchar'),
-    ('match_route', 'varchar'),
+    ('via_concept_name', 'string'),
+    ('match_route', 'string'),
     ('n_records', 'bigint'),
-    ('n_records_display', 'varchar'),
+    ('n_records_display', 'string'),
     ('n_persons', 'bigint'),
-    ('n_persons_display', 'varchar'),
+    ('n_persons_display', 'string'),
 ]) }}
 
 {% endif %}

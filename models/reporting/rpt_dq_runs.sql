@@ -50,11 +50,11 @@ select * from final
 {% else %}
 
 {{ empty_select([
-    ('run_id', 'varchar'),
+    ('run_id', 'string'),
     ('started_at', 'timestamp'),
     ('finished_at', 'timestamp'),
-    ('gx_version', 'varchar'),
-    ('n_checks', 'integer'),
+    ('gx_version', 'string'),
+    ('n_checks', 'int'),
     ('n_error_passed', 'bigint'),
     ('n_error_failed', 'bigint'),
     ('n_warn_passed', 'bigint'),
