@@ -345,10 +345,12 @@ def findings_forest(questions: list[Any]) -> plt.Figure:
         if q.pooled is not None:
             trial_rows.append((f"{head}\npooled, {q.pooled['k']} trials", "pooled", q))
         for r in q.registry:
-            registry_rows.append((f"{head}\n{r['dataset_id']} unadjusted", "crude", r))
+            # a registry may answer at its nearest timepoint: label the row with its own
+            own = f"{q.title} · {rc.timepoint_words(r['timepoint'])}"
+            registry_rows.append((f"{own}\n{r['dataset_id']} unadjusted", "crude", r))
             if r["risk_difference"] is not None:
                 flag = " (imbalanced)" if r["is_imbalanced"] else ""
-                registry_rows.append((f"{head}\n{r['dataset_id']} adjusted{flag}", "adjusted", r))
+                registry_rows.append((f"{own}\n{r['dataset_id']} adjusted{flag}", "adjusted", r))
     panels = [
         (n, rows) for n, rows in (("trials", trial_rows), ("registry", registry_rows)) if rows
     ]
@@ -392,6 +394,9 @@ def findings_forest(questions: list[Any]) -> plt.Figure:
         ax.set_title(title, loc="left", fontsize=10)
         rc.style_axes(ax)
         ax.tick_params(axis="y", length=0)
+    # a difference of proportions lies within ±100 points; a 2-trial HKSJ interval may not
+    low, high = axes[-1, 0].get_xlim()
+    axes[-1, 0].set_xlim(max(low, -105), min(high, 105))
     axes[-1, 0].set_xlabel(
         "Response, risk difference in percentage points (95% CI)\n"
         "← favours the reference  ·  favours the class →"
