@@ -7,7 +7,7 @@ VENV := .venv
 export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test lint bench clean
+.PHONY: env demo test lint bench fuzz clean
 
 env: $(VENV)/.synced
 
@@ -25,6 +25,11 @@ demo: env ## generate demo data, run the whole pipeline, render the reports
 test: env ## run every test
 	$(VENV)/bin/pytest
 
+N ?= 10000
+SEED ?= 2026
+fuzz: env ## fuzz `trd ingest` with N mutated datasets (tests/fuzz; figures and defects printed)
+	PYTHONPATH=tests $(VENV)/bin/python -m fuzz --cases $(N) --seed $(SEED) --report fuzz-report.jsonl
+
 bench: env ## registry-scale benchmarks (100k and 1M persons, ~25 min): docs/performance.md
 	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
@@ -37,4 +42,4 @@ lint: env
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .tools target dbt_packages logs reports/_site demo_data bench_data gx warehouse.duckdb*
+	rm -rf $(VENV) .tools target dbt_packages logs reports/_site demo_data bench_data gx warehouse.duckdb* fuzz-report.jsonl

@@ -142,7 +142,7 @@ def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, o
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     warehouse = run_dir / "warehouse.duckdb"
-    trd = [TRD, "--warehouse", str(warehouse)]
+    trd = [TRD, "-v", "--warehouse", str(warehouse)]  # -v: ingest prints its steps
     print(f"== {persons:,} persons (load average {os.getloadavg()[0]:.2f})", flush=True)
     load_before = os.getloadavg()
     t: dict[str, list[Timing]] = {}

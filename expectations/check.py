@@ -2,26 +2,29 @@
 
 In: a warehouse built by `trd ingest` and `trd build`. Runs the raw suites of every loaded
 dataset (on `raw`, one dataset at a time) and the mart suites of every dataset in the marts,
-through GX inside DuckDB. Out: `dq.runs` and `dq.check_results` (one row per check, dataset and
-run), GX Data Docs (local HTML; default `gx/data_docs/` beside the warehouse, or
+through GX inside DuckDB. Out: `dq.runs`, `dq.check_results` (one row per check, dataset and
+run) and `dq.check_inputs` (the load of each dataset checked, for the publish gate), GX Data
+Docs (local HTML that works offline; default `gx/data_docs/` beside the warehouse, or
 `TRD_DATA_DOCS`), JUnit XML when asked, and a summary. Exit 0 when no error-level check failed,
 1 when one did (the report will not be published), ConfigError (exit 2) without warehouse or
-marts.
+marts, or with an output path that cannot be written (checked before anything runs).
 
 The run also copies what each registry code list found into `dq.concept_set_diagnostics` and
-prints a line per code list (`expectations.concept_diagnostics`).
+prints a line about them (with -v a line per code list: `expectations.concept_diagnostics`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 from great_expectations.data_context import AbstractDataContext
 
 from expectations import concept_diagnostics
+from expectations import data_docs as docs_site
+from expectations.freshness import build_reasons
 from expectations.gx_duckdb import DOCS_SITE, ephemeral_context
 from expectations.junit import write_junit
 from expectations.raw_gate import run_raw_suites
@@ -29,8 +32,11 @@ from expectations.results import CheckResult, RawGateRun
 from expectations.runner import Scope, run_suites
 from expectations.store import record_run
 from expectations.suites import marts
-from trd.errors import ConfigError, WarehouseBusy
-from trd.settings import data_docs_dir
+from trd import console, interrupts
+from trd.errors import ConfigError
+from trd.outputs import output_file, output_folder
+from trd.settings import DATA_DOCS_ENV, data_docs_dir
+from trd.warehouse import open_warehouse
 
 
 def check(
@@ -46,26 +52,39 @@ def check(
     Docs show the gate's validations too.
     """
     warehouse = Path(warehouse)
-    docs_dir = gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs)
     started = _now()
-    con = _connect(warehouse)
+    con = open_warehouse(
+        warehouse,
+        "check",
+        missing_fix="load and build first (`trd ingest DIR...` then `trd build`), or point "
+        "--warehouse / TRD_WAREHOUSE at an existing warehouse file",
+    )
     try:
         _require_marts(con, warehouse)
+        docs_dir = output_folder(
+            gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs),
+            f"the Data Docs folder (${DATA_DOCS_ENV}, default gx/data_docs beside the warehouse)",
+        )
+        junit = output_file(junit, "--junit") if junit is not None else None
+        for reason in build_reasons(con):
+            console.warn(f"trd check: WARNING: {reason}: run `trd build` before `trd check`")
         context = gate_run.context() if gate_run else ephemeral_context(docs_dir)
         validated = gate_run.by_dataset if gate_run else {}
-        results = _raw_results(con, context, validated) + _mart_results(con, context)
+        covered = con.execute("select dataset_id, _load_id from raw.datasets").fetchall()
+        with console.progress("trd check", total=_n_units(con), unit="suites") as bar:
+            results = _raw_results(con, context, validated, bar) + _mart_results(con, context, bar)
+        interrupts.check()  # a run cut short is not recorded as a check of everything
         con.execute("begin transaction")
-        run_id = record_run(con, "check", results, started, _now())
+        run_id = record_run(con, "check", results, started, _now(), covered=covered)
         diagnostics = concept_diagnostics.record(con, run_id)
         con.execute("commit")
     finally:
         con.close()
-    context.build_data_docs(site_names=[DOCS_SITE])
+    index = docs_site.build(context, DOCS_SITE, docs_dir)
     if junit is not None:
         write_junit(results, junit)
-    for line in diagnostics:
-        print(line)
-    _print_summary(results, run_id, docs_dir, junit)
+    _print_diagnostics(diagnostics)
+    _print_summary(results, run_id, index, junit, _now() - started)
     return 1 if any(r.blocks for r in results) else 0
 
 
@@ -74,25 +93,10 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    if not warehouse.is_file():
-        raise ConfigError(
-            f"no warehouse at {warehouse}",
-            "load and build first (`trd ingest DIR...` then `trd build`), or point --warehouse "
-            "/ TRD_WAREHOUSE at an existing warehouse file",
-        )
-    try:
-        return duckdb.connect(str(warehouse))
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise WarehouseBusy(
-                f"another process is writing to {warehouse}",
-                "wait for it to finish (DuckDB allows one writer), then rerun `trd check`",
-            ) from err
-        raise ConfigError(
-            f"cannot open {warehouse} as a DuckDB warehouse ({err})",
-            "point --warehouse / TRD_WAREHOUSE at a warehouse file written by `trd ingest`",
-        ) from err
+def _n_units(con: duckdb.DuckDBPyConnection) -> int:
+    """Datasets to validate, raw and marts (the progress bar's total)."""
+    [(n,)] = con.execute("select 2 * count(*) from raw.datasets").fetchall()
+    return int(n)
 
 
 def _require_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
@@ -115,6 +119,7 @@ def _raw_results(
     con: duckdb.DuckDBPyConnection,
     context: AbstractDataContext,
     validated: Mapping[str, Sequence[CheckResult]],
+    bar: console.Progress,
 ) -> list[CheckResult]:
     """Raw suites of every loaded dataset; `validated` datasets' results are reused as given."""
     datasets = con.execute(
@@ -123,29 +128,30 @@ def _raw_results(
     results: list[CheckResult] = []
     for dataset_id, source in datasets:
         if dataset_id in validated:
-            print(
+            console.detail(
                 f"trd check: raw suites of {dataset_id} ({source}): {len(validated[dataset_id])} "
-                "checks already run by this run's ingest gate on the same rows",
-                flush=True,
+                "checks already run by this run's ingest gate on the same rows"
             )
             results += validated[dataset_id]
-            continue
-        print(f"trd check: raw suites of {dataset_id} ({source})", flush=True)
-        scope = Scope("raw", dataset_id, partition_column="_dataset_id")
-        results += run_raw_suites(con, context, scope, source, _progress(dataset_id))
+        else:
+            console.detail(f"trd check: raw suites of {dataset_id} ({source})")
+            scope = Scope("raw", dataset_id, partition_column="_dataset_id")
+            results += run_raw_suites(con, context, scope, source, _progress(dataset_id))
+        bar.update(1)
     return results
 
 
 def _mart_results(
-    con: duckdb.DuckDBPyConnection, context: AbstractDataContext
+    con: duckdb.DuckDBPyConnection, context: AbstractDataContext, bar: console.Progress
 ) -> list[CheckResult]:
     union = " union ".join(f"select dataset_id from marts.{s.table}" for s in marts.suites())
     datasets = [r[0] for r in con.execute(f"{union} order by 1").fetchall() if r[0] is not None]
     results: list[CheckResult] = []
     for dataset_id in datasets:
-        print(f"trd check: mart suites of {dataset_id}", flush=True)
+        console.detail(f"trd check: mart suites of {dataset_id}")
         scope = Scope("marts", dataset_id, partition_column="dataset_id", row_numbers=False)
         results += run_suites(con, context, scope, marts.suites(), {}, _progress(dataset_id))
+        bar.update(1)
     return results
 
 
@@ -154,29 +160,47 @@ def _progress(dataset_id: str) -> Callable[[str, list[CheckResult]], None]:
         failed = [r for r in results if not r.success]
         errors = sum(r.severity == "error" for r in failed)
         status = "ok" if not failed else f"{errors} error(s), {len(failed) - errors} warning(s)"
-        print(f"  {dataset_id} {table}: {len(results)} checks, {status}", flush=True)
+        console.detail(f"  {dataset_id} {table}: {len(results)} checks, {status}")
 
     return report
 
 
+def _print_diagnostics(lines: list[str]) -> None:
+    """The code lists' heading line; the line per dataset and code list with -v."""
+    if console.verbose() or len(lines) < 2:
+        for line in lines:
+            console.say(line)
+        return
+    console.say(f"{lines[0].removesuffix(':')}: `trd check -v` lists the {len(lines) - 1} lines")
+
+
 def _print_summary(
-    results: Sequence[CheckResult], run_id: str, docs_dir: Path, junit: Path | None
+    results: Sequence[CheckResult],
+    run_id: str,
+    index: Path,
+    junit: Path | None,
+    took: timedelta,
 ) -> None:
+    """One line, then each error; warnings one per line with -v (else counted); where the
+    Data Docs and JUnit XML are."""
     failed = [r for r in results if not r.success]
     errors = [r for r in failed if r.severity == "error"]
     warnings = [r for r in failed if r.severity == "warn"]
     datasets = {r.dataset_id for r in results}
-    print(
-        f"trd check: {len(results)} checks on {len(datasets)} dataset(s): "
-        f"{len(results) - len(failed)} passed, {len(errors)} error(s), "
-        f"{len(warnings)} warning(s) (run {run_id})"
+    console.say(
+        f"trd check: {len(results)} checks on {len(datasets)} dataset(s) in "
+        f"{took.total_seconds():.1f} s: {len(results) - len(failed)} passed, {len(errors)} "
+        f"error(s), {len(warnings)} warning(s) (run {run_id})"
     )
     for r in errors:
-        print(f"ERROR {r.message()}")
+        console.say(f"ERROR {r.message()}")
     for r in warnings:
-        print(f"WARN  {r.message()}")
-    print(f"Data Docs: {docs_dir / 'index.html'}")
-    if junit is not None:
-        print(f"JUnit XML: {junit}")
+        console.detail(f"WARN  {r.message()}")
+    if warnings and not console.verbose():
+        console.say(
+            f"  {len(warnings)} warning(s) do not block the report: `trd check -v` lists them, "
+            "as do the Data Docs and the report's data-quality page"
+        )
+    console.say(f"  Data Docs: {index}" + (f"; JUnit XML: {junit}" if junit else ""))
     if errors:
-        print("Error-level checks failed: reports will not be published until they pass.")
+        console.say("Error-level checks failed: reports will not be published until they pass.")

@@ -38,6 +38,8 @@ from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from sqlalchemy.dialects import registry
 from sqlalchemy.pool import NullPool
 
+from expectations import data_docs
+
 DOCS_SITE = "trd_local"
 
 
@@ -95,18 +97,10 @@ class DuckDBConnectionDatasource(SQLDatasource):
 
 
 def ephemeral_context(docs_dir: Path | None = None) -> AbstractDataContext:
-    """An in-memory GX context, quiet, with a local Data Docs site in `docs_dir` if given."""
+    """An in-memory GX context, quiet, with a local Data Docs site in `docs_dir` if given
+    (offline, warning-aware: expectations/data_docs.py)."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    sites = {}
-    if docs_dir is not None:
-        sites[DOCS_SITE] = {
-            "class_name": "SiteBuilder",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(docs_dir),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }
+    sites = {DOCS_SITE: data_docs.site_config(docs_dir)} if docs_dir is not None else {}
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         data_docs_sites=sites,

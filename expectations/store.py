@@ -1,8 +1,10 @@
 """The `dq` schema: one row per check run and one row per check, dataset and run (SPEC 7).
 
 Reports read it to show the data-quality status and to refuse publishing while the latest
-`check` run has an error-level failure (docs/architecture.md). Ingest may record its raw-gate
-runs here too (kind 'ingest') with `record_run`, inside its own load transaction.
+`check` run has an error-level failure, or is stale: `dq.check_inputs` records which load of
+each dataset a check run covered (reports/freshness.py compares it with `raw.datasets` and with
+the builds in `dq.builds`, written by dbt's on-run hooks). Ingest may record its raw-gate runs
+here too (kind 'ingest') with `record_run`, inside its own load transaction.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ DQ_DDL: tuple[str, ...] = (
         description varchar not null,     -- the rule, in words
         fix varchar not null              -- what to do when it fails
     )""",
+    """create table if not exists dq.check_inputs (
+        run_id varchar not null,
+        dataset_id varchar not null,
+        load_id varchar not null          -- the load of the dataset the run checked
+    )""",
 )
 
 
@@ -60,8 +67,10 @@ def record_run(
     results: Sequence[CheckResult],
     started_at: datetime,
     finished_at: datetime,
+    covered: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """Append one run and its results; returns the new run_id.
+    """Append one run and its results; returns the new run_id. `covered`: (dataset_id,
+    load_id) of each loaded dataset the run checked.
 
     The caller owns the transaction (ingest records its run with the load it belongs to).
     """
@@ -102,5 +111,10 @@ def record_run(
     if rows:
         con.executemany(
             "insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    if covered:
+        con.executemany(
+            "insert into dq.check_inputs values (?, ?, ?)",
+            [(run_id, dataset, load) for dataset, load in covered],
         )
     return run_id

@@ -23,12 +23,10 @@ and only when a dataset is really loaded.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import importlib
-import re
 import secrets
-import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -45,7 +43,15 @@ from expectations.results import CheckResult, RawGateRun
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
 from ingest.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
 from ingest.deid import check_ages, check_column_names, screen_values
-from ingest.readers import Batch, DataFile, Discovery, OpenedFile, discover, open_data_file
+from ingest.readers import (
+    Batch,
+    DataFile,
+    Discovery,
+    OpenedFile,
+    discover,
+    is_utf8,
+    open_data_file,
+)
 from ingest.schema import create_raw_schema
 from ingest.validate import (
     cast_batch,
@@ -56,7 +62,9 @@ from ingest.validate import (
     check_required_files,
     unloaded_keys,
 )
-from trd.errors import ConfigError, TrdError, WarehouseBusy
+from trd import console, interrupts
+from trd.errors import ConfigError, DataRejected, Problems, TrdError, one_or_many
+from trd.warehouse import open_warehouse
 
 MEMORY_LIMIT = "4GB"
 """DuckDB's memory cap during ingest; data beyond it spills to `<warehouse>.tmp/`.
@@ -88,6 +96,10 @@ class _Load:
     files: tuple[DataFile, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    """Rows staged per file name."""
+    rows_read: dict[str, int] = field(default_factory=dict)
+    """Rows each file holds, counted apart from the reader where the format allows
+    (`raw.load_audit.rows_read`)."""
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds per step of the load protocol, printed after the summary (what a slow load
     spent its time on)."""
@@ -123,44 +135,96 @@ def ingest_datasets(
     """Load each folder as its own atomic unit; 0 if all loaded or were unchanged.
 
     Returns 1 if any dataset was rejected, 2 if any had a configuration error (the highest
-    code wins). A warehouse locked by another process raises `WarehouseBusy`. `gate_run`
-    (`trd run`): validate in its GX context and keep each committed dataset's gate results there
-    for the check stage.
+    code wins). Before anything loads, the command itself is checked (`plan`): a path that is
+    not a folder, a parent folder of datasets, or one dataset_id in two folders is a
+    `ConfigError` and nothing is loaded. A warehouse locked by another process raises
+    `WarehouseBusy`. `gate_run` (`trd run`): validate in its GX context and keep each committed
+    dataset's gate results there for the check stage.
     """
+    planned = plan(dirs)
     con = connect(warehouse)
     try:
         _prepare(con)
-        seen: dict[str, Path] = {}
-        codes = [_ingest_one(con, Path(folder), seen, gate_run) for folder in dirs]
+        scratch = warehouse.parent if is_utf8(warehouse.parent) else None  # None: $TMPDIR
+        codes = [_ingest_one(con, p, gate_run, scratch) for p in planned]
     finally:
         con.close()
     return max(codes, default=0)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One folder of the command: its dataset.yml, or the error reading it (reported, with
+    exit 2, when its turn comes; the other datasets still load)."""
+
+    folder: Path
+    config: DatasetConfig | None = None
+    error: TrdError | None = None
+
+
+def plan(dirs: Sequence[Path]) -> list[Planned]:
+    """Read every dataset.yml first; refuse the whole command when it names no dataset folder,
+    a parent of dataset folders, or one dataset_id twice (every such problem at once)."""
+    problems: list[TrdError] = []
+    planned: list[Planned] = []
+    for folder in map(Path, dirs):
+        problem = _not_a_dataset_folder(folder)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        try:
+            planned.append(Planned(folder, config=read_config(folder)))
+        except TrdError as err:
+            planned.append(Planned(folder, error=err))
+    folders: dict[str, list[Path]] = {}
+    for p in planned:
+        if p.config is not None:
+            folders.setdefault(p.config.dataset_id, []).append(p.folder)
+    for dataset, where in folders.items():
+        if len(where) > 1:
+            problems.append(
+                ConfigError(
+                    f"dataset_id {dataset} is the id of {len(where)} folders in this command "
+                    f"({', '.join(map(str, where))}); nothing was loaded",
+                    "give each dataset folder its own dataset_id (loading an id again replaces "
+                    "that dataset), or pass the folder once",
+                    dataset=dataset,
+                    file=CONFIG_FILE,
+                )
+            )
+    if problems:
+        raise one_or_many(problems)
+    return planned
+
+
+def _not_a_dataset_folder(folder: Path) -> ConfigError | None:
+    """Why `folder` cannot be a dataset folder: missing, a file, or a folder of datasets."""
+    if not folder.exists():
+        return ConfigError(
+            f"{folder} does not exist; nothing was loaded",
+            "check the path: pass dataset folders (each holding data files and a dataset.yml)",
+        )
+    if not folder.is_dir():
+        return ConfigError(
+            f"{folder} is a file, not a dataset folder; nothing was loaded",
+            "pass the folder that holds the data files and the dataset.yml",
+        )
+    if (folder / CONFIG_FILE).exists():
+        return None
+    inside = sorted(d.name for d in folder.iterdir() if d.is_dir() and (d / CONFIG_FILE).is_file())
+    if not inside:
+        return None  # read_config says what a dataset.yml needs
+    shown = ", ".join(inside[:10]) + (f" and {len(inside) - 10} more" if len(inside) > 10 else "")
+    return ConfigError(
+        f"{folder} is not a dataset but a folder of {len(inside)} dataset folder(s): {shown}; "
+        "nothing was loaded",
+        f"pass the dataset folders themselves, e.g. trd ingest {folder}/*/",
+    )
+
+
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing; another writer's lock becomes `WarehouseBusy`."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(warehouse), config={"memory_limit": MEMORY_LIMIT})
-    except duckdb.IOException as err:
-        if "lock" not in str(err).lower():
-            raise ConfigError(
-                f"cannot open the warehouse {warehouse} ({err})",
-                "point --warehouse or TRD_WAREHOUSE at a writable DuckDB file",
-            ) from err
-        pid = re.search(r"PID (\d+)", str(err))
-        holder = f" (process {pid.group(1)})" if pid else ""
-        raise WarehouseBusy(
-            f"another process{holder} is using the warehouse {warehouse}; DuckDB allows one "
-            "writer and no reader beside it, so nothing was loaded",
-            "wait for the other trd command to finish (or close the DuckDB session, notebook or "
-            "dbt run that holds the file), then run trd ingest again",
-        ) from err
-    except duckdb.Error as err:
-        raise ConfigError(
-            f"{warehouse} is not a DuckDB warehouse ({err})",
-            "point --warehouse or TRD_WAREHOUSE at a warehouse file, or at a new file name",
-        ) from err
+    con = open_warehouse(warehouse, "ingest", create=True, config={"memory_limit": MEMORY_LIMIT})
     con.execute("set enable_progress_bar = false")
     # rows carry their own _row_number, so DuckDB may write them in any order (faster inserts)
     con.execute("set preserve_insertion_order = false")
@@ -174,7 +238,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("commit")
     for table in _staging_tables(con, STAGING_PREFIX):
         con.execute(f'drop table raw."{table}"')
-        print(f"trd ingest: dropped raw.{table}, left by an interrupted load", file=sys.stderr)
+        console.warn(f"trd ingest: dropped raw.{table}, left by an interrupted load")
 
 
 def _staging_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:
@@ -189,78 +253,106 @@ def _staging_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:
 
 def _ingest_one(
     con: duckdb.DuckDBPyConnection,
-    folder: Path,
-    seen: dict[str, Path],
+    planned: Planned,
     gate_run: RawGateRun | None,
+    scratch: Path | None,
 ) -> int:
-    """Load one dataset folder; print its one-line summary; return its exit code."""
-    load = _Load(folder, _new_load_id(), _now())
+    """Load one dataset folder; print its one-line summary; return its exit code.
+
+    `scratch`: the folder under which a temporary working folder is made (normalised CSV
+    copies, links to files whose paths are not UTF-8): the warehouse's, since it must hold as
+    much as the warehouse itself, unless its own path is not UTF-8 (then the system's)."""
+    load = _Load(planned.folder, _new_load_id(), _now(), config=planned.config)
     try:
-        status = _load(con, load, seen, gate_run)
+        if planned.error is not None:
+            raise planned.error
+        with tempfile.TemporaryDirectory(prefix=".trd-ingest-", dir=scratch) as workdir:
+            status = _load(con, load, gate_run, Path(workdir))
     except TrdError as err:
         _discard_staging(con, load)
+        interrupts.check()  # a check that failed because Ctrl-C stopped its query
         _audit_rejection(con, load, err)
-        print(f"trd ingest: {err}", file=sys.stderr)
-        print(f"{load.label}: REJECTED after {load.seconds:.1f} s; the warehouse is unchanged")
+        console.warn(f"trd ingest: {err}")
+        console.say(
+            f"{load.label}: REJECTED after {load.seconds:.1f} s; the warehouse is unchanged"
+        )
         return err.exit_code
     except BaseException:
         _discard_staging(con, load)
         raise
     n_files = len(load.files)
     if status == "unchanged":
-        print(
+        console.say(
             f"{load.label}: unchanged ({n_files} files identical to its last load); nothing written"
         )
     else:
         rows = sum(load.rows.values())
-        print(
+        console.say(
             f"{load.label}: loaded {rows:,} rows from {n_files} files in {load.seconds:.1f} s "
             f"(load {load.load_id})"
         )
-        print(f"  {PHASES_LABEL} " + "; ".join(f"{k} {v:.1f} s" for k, v in load.phases.items()))
+        console.detail(
+            f"  {PHASES_LABEL} " + "; ".join(f"{k} {v:.1f} s" for k, v in load.phases.items())
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _collect(problems: list[TrdError]) -> Iterator[None]:
+    """Keep a rejection and go on, so that one round lists every problem of the dataset."""
+    try:
+        yield
+    except DataRejected as err:
+        problems.append(err)
 
 
 def _load(
     con: duckdb.DuckDBPyConnection,
     load: _Load,
-    seen: dict[str, Path],
     gate_run: RawGateRun | None,
+    workdir: Path,
 ) -> Status:
-    config = load.config = read_config(load.folder)
+    config = load.config
+    assert config is not None, "planned with its dataset.yml"
     dataset = config.dataset_id
-    if dataset in seen:
-        raise ConfigError(
-            f"dataset_id {dataset} is also the id of {seen[dataset]} in this command",
-            "give each dataset folder its own dataset_id (loading an id again replaces it)",
-            dataset=dataset,
-            file=CONFIG_FILE,
-        )
-    seen[dataset] = load.folder
     found = discover(load.folder, config.source, dataset)
     load.files = found.files
     _print_notices(dataset, config.source, found)
-    check_required_files(config.source, (f.table for f in found.files), found.unsupported, dataset)
+    problems: list[TrdError] = list(found.problems)
+    with _collect(problems):
+        check_required_files(
+            config.source, (f.table for f in found.files), found.unsupported, dataset
+        )
     with load.phase("hashing"):
         load.hashes = _hash_files(found.files)
-    if _unchanged(con, config, load.hashes):
+    if not problems and _unchanged(con, config, load.hashes):
         return "unchanged"
-    gate_import = threading.Thread(target=importlib.import_module, args=(RAW_GATE_MODULE,))
+    gate_import = threading.Thread(
+        target=importlib.import_module, args=(RAW_GATE_MODULE,), daemon=True
+    )
     gate_import.start()  # GIL-bound import overlaps reading, which runs in Polars and DuckDB
     with load.phase("staging (read, screen, cast, insert)"):
         _create_staging(con, load, config)
+        staged = []
         for data_file in found.files:
-            load.rows[data_file.name] = _stage_file(con, load, config, data_file)
+            with _collect(problems):
+                load.rows[data_file.name] = _stage_file(con, load, config, data_file, workdir)
+                staged.append(data_file)
     with load.phase("duplicate keys"):
-        for data_file in found.files:
+        for data_file in staged:
             table = TABLES[data_file.table]
-            check_duplicate_keys(
-                con, load.staged(table.name), table, dataset=dataset, file=data_file.name
-            )
+            with _collect(problems):
+                check_duplicate_keys(
+                    con, load.staged(table.name), table, dataset=dataset, file=data_file.name
+                )
+                _reconcile(con, load, data_file)
+    if problems:
+        raise one_or_many(problems, dataset)
     with load.phase("waiting for the GX import"):
-        gate_import.join()
+        _join(gate_import)
     with load.phase("raw data-quality gate"):
         results = _run_raw_gate(con, load.prefix, config, gate_run)
+    interrupts.check()  # never commit after Ctrl-C, even one a library swallowed
     with load.phase("commit"):
         _commit(con, load, config)
     if gate_run is not None:
@@ -268,14 +360,40 @@ def _load(
     return "loaded"
 
 
+def _join(thread: threading.Thread) -> None:
+    """Wait for `thread` in short slices: a plain join is not interrupted by Ctrl-C when the
+    signal reaches another thread, and the GX import runs for seconds."""
+    while thread.is_alive():
+        thread.join(0.05)
+        interrupts.check()
+
+
+def _reconcile(con: duckdb.DuckDBPyConnection, load: _Load, data_file: DataFile) -> None:
+    """Rows staged for a file = rows the file holds (counted apart from the reader that
+    read them), or the dataset is rejected: a load never loses a row silently."""
+    [(staged,)] = con.execute(
+        f"select count(*) from {load.staged(data_file.table)} where _source_file = ?",
+        [data_file.name],
+    ).fetchall()
+    read = load.rows_read[data_file.name]
+    if staged != read or staged != load.rows[data_file.name]:
+        raise DataRejected(
+            f"{read:,} rows were read from the file but {staged:,} were staged for loading",
+            "this is a trd bug, not a problem with the file: please report it with the file's "
+            "layout (nothing was loaded)",
+            dataset=load.label,
+            file=data_file.name,
+        )
+
+
 def _print_notices(dataset: str, source: str, found: Discovery) -> None:
     if found.ignored:
-        print(
+        console.say(
             f"{dataset}: ignoring {len(found.ignored)} file(s) of tables outside the {source} "
             f"contract: {', '.join(found.ignored)}"
         )
     if found.unsupported:
-        print(
+        console.say(
             f"{dataset}: ignoring {len(found.unsupported)} file(s) not in a supported format "
             f"(.csv, .parquet, .xpt, .sas7bdat): {', '.join(found.unsupported)}"
         )
@@ -315,11 +433,12 @@ def _create_staging(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
     """The staging tables: raw's layout for every table of the source (plus key columns that
     are checked but not loaded) and for the settings tables, which hold dataset.yml already, so
     that the raw gate checks scores with the dataset's own PARAMCD map."""
-    for table in tables_for(config.source):
-        columns = ", ".join(f"{c.name} {c.type}" for c in _staging_layout(table))
-        con.execute(f"create table {load.staged(table.name)} ({columns})")
-    for table in SETTINGS_TABLES:
-        con.execute(f"create table {load.staged(table)} as from raw.{table} limit 0")
+    statements = [
+        f"create table {load.staged(t.name)} "
+        f"({', '.join(f'{c.name} {c.type}' for c in _staging_layout(t))})"
+        for t in tables_for(config.source)
+    ] + [f"create table {load.staged(t)} as from raw.{t} limit 0" for t in SETTINGS_TABLES]
+    con.execute(";\n".join(statements))  # one round trip (a small load pays for each)
     _stage_settings(con, load, config)
 
 
@@ -329,30 +448,50 @@ def _staging_layout(table: Table) -> tuple[Column, ...]:
 
 
 def _stage_file(
-    con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig, data_file: DataFile
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    config: DatasetConfig,
+    data_file: DataFile,
+    workdir: Path,
 ) -> int:
-    """Screen, cast and write one file into its staging table, batch by batch."""
+    """Screen, cast and write one file into its staging table, batch by batch; the first batch
+    with problems stops the file (with all of that batch's problems)."""
     table = TABLES[data_file.table]
     where = {"dataset": config.dataset_id, "file": data_file.name}
-    opened = open_data_file(data_file, config.dataset_id)
-    check_column_names(
-        table, opened.columns, source_value_exempt=config.source == "registry", **where
-    )
-    check_columns(table, opened.columns, **where)
+    opened = open_data_file(data_file, config.dataset_id, workdir)
+    problems: list[TrdError] = []
+    with _collect(problems):
+        check_column_names(
+            table, opened.columns, source_value_exempt=config.source == "registry", **where
+        )
+    with _collect(problems):
+        check_columns(table, opened.columns, **where)
+    if problems:
+        raise one_or_many(problems, config.dataset_id)
     target = load.staged(table.name)
-    batches = _read_ahead(opened.batches())
-    return sum(_stage_batch(con, target, table, load, config, opened, b) for b in batches)
+    rows = 0
+    for batch in _read_ahead(opened.batches()):
+        rows += _stage_batch(con, target, table, load, config, opened, batch)
+        interrupts.check()
+    load.rows_read[data_file.name] = (
+        opened.expected_rows if opened.expected_rows is not None else opened.rows_read
+    )
+    return rows
 
 
 def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
     """Read the next batch while this one is screened, cast and inserted: Polars' reader and
     DuckDB's insert both release the GIL, so the two cores overlap. A reading error is raised
-    here, in file order, exactly as without the read-ahead."""
-    with ThreadPoolExecutor(max_workers=1) as reader:
+    here, in file order, exactly as without the read-ahead. When staging stops early (a
+    rejection, Ctrl-C), the read in flight is abandoned, not waited for."""
+    reader = ThreadPoolExecutor(max_workers=1)
+    try:
         pending = reader.submit(next, batches, None)
         while (batch := pending.result()) is not None:
             pending = reader.submit(next, batches, None)
             yield batch
+    finally:
+        reader.shutdown(wait=False, cancel_futures=True)
 
 
 def _stage_batch(
@@ -373,12 +512,22 @@ def _stage_batch(
         "file": opened.data_file.name,
     }
     typed = {c.name for c in table.columns if c.type != "VARCHAR"}
-    screen_values(frame, [c for c in frame.columns if c not in typed], **where)
-    cast = cast_batch(table, frame, sas_dates=opened.sas_dates, **where)
-    check_not_null(table, cast, **where)
+    problems: list[TrdError] = []
+    with _collect(problems):
+        screen_values(frame, [c for c in frame.columns if c not in typed], **where)
+    try:
+        cast = cast_batch(table, frame, sas_dates=opened.sas_dates, **where)
+    except DataRejected as err:  # the checks below need the cast values
+        raise one_or_many([*problems, err], config.dataset_id) from None
+    with _collect(problems):
+        check_not_null(table, cast, **where)
     if table.name == "adsl":
-        check_ages(cast["age"], **where)
-        check_arms(cast, config.arms, opened.columns, **where)
+        with _collect(problems):
+            check_ages(cast["age"], **where)
+        with _collect(problems):
+            check_arms(cast, config.arms, opened.columns, **where)
+    if problems:
+        raise one_or_many(problems, config.dataset_id)
     numbered = cast.with_columns(
         pl.int_range(batch.first_row, batch.first_row + cast.height, dtype=pl.Int64).alias(
             "_row_number"
@@ -418,14 +567,10 @@ def _run_raw_gate(
     blocking = [r for r in results if r.blocks]
     if not blocking:
         return results
-    error = blocking[0].as_error()
-    more = ""
-    if len(blocking) > 1:
-        others = ", ".join(r.check_id for r in blocking[1:6])
-        more = f"; {len(blocking) - 1} more error-level check(s) failed: {others}"
-    raise dataclasses.replace(
-        error, rule=f"{error.rule}{more}", dataset=error.dataset or config.dataset_id
-    )
+    errors = [r.as_error() for r in blocking]
+    for error in errors:
+        error.dataset = error.dataset or config.dataset_id
+    raise one_or_many(errors, config.dataset_id)
 
 
 def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
@@ -462,10 +607,12 @@ def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) 
                     f.name,
                     load.hashes.get(f.name),
                     load.rows.get(f.name),
+                    load.rows_read.get(f.name),
                     "loaded",
                     load.started_at,
                     finished,
-                    f"{load.rows.get(f.name, 0):,} rows into raw.{f.table}",
+                    f"{load.rows.get(f.name, 0):,} rows into raw.{f.table} "
+                    f"({load.rows_read.get(f.name, 0):,} rows read from the file)",
                 )
                 for f in load.files
             ],
@@ -518,51 +665,62 @@ def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
         "dataset_remission": [(dataset, scale, t) for scale, t in config.remission.items()],
     }
     for table, values in rows.items():
-        if values:
-            marks = ", ".join("?" * len(values[0]))
-            con.executemany(f"insert into {load.staged(table)} values ({marks})", values)
+        if values:  # one statement per table: DuckDB's executemany runs one insert per row
+            row = f"({', '.join('?' * len(values[0]))})"
+            con.execute(
+                f"insert into {load.staged(table)} values {', '.join([row] * len(values))}",
+                [v for value in values for v in value],
+            )
+
+
+AUDIT_INSERT = (
+    "insert into raw.load_audit (load_id, dataset_id, file, sha256, rows, rows_read, status, "
+    "started_at, finished_at, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _insert_audit(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    con.executemany("insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    """Text goes in as valid UTF-8: a folder or file name may hold bytes that are not."""
+    con.executemany(
+        AUDIT_INSERT,
+        [tuple(console.printable(v) if isinstance(v, str) else v for v in row) for row in rows],
+    )
 
 
 def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError) -> None:
-    """`rejected` rows in their own small transaction: one per file, plus one for the dataset
-    when the reason concerns no single file (a missing file, dataset.yml). Before dataset.yml
+    """`rejected` rows in their own small transaction: one per file (with that file's own
+    problems, else a pointer to the dataset's), plus one per other place a problem concerns
+    (no single file, dataset.yml, a file that could not be read as one). Before dataset.yml
     is read, the dataset is named by the error (its dataset_id if known, else the folder)."""
     finished = _now()
     dataset = load.config.dataset_id if load.config else err.dataset
-    message = str(err)
-    names = {f.name for f in load.files}
+    problems = err.problems if isinstance(err, Problems) else (err,)
+    by_file: dict[str | None, list[str]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(str(problem))
+    names = [f.name for f in load.files]
+    summary = f"not loaded: the dataset was rejected ({_first_line(str(err))})"
     rows = [
         (
             load.load_id,
             dataset,
-            f.name,
-            load.hashes.get(f.name),
-            load.rows.get(f.name),
+            name,
+            load.hashes.get(name),
+            load.rows.get(name),
+            load.rows_read.get(name),
             "rejected",
             load.started_at,
             finished,
-            message if f.name == err.file else f"not loaded: the dataset was rejected ({message})",
+            " | ".join(by_file[name]) if name in by_file else summary,
         )
-        for f in load.files
+        for name in names
     ]
-    if err.file not in names:
-        rows.append(
-            (
-                load.load_id,
-                dataset,
-                err.file,
-                None,
-                None,
-                "rejected",
-                load.started_at,
-                finished,
-                message,
-            )
-        )
+    rows += [
+        (load.load_id, dataset, name, None, None, None, "rejected", load.started_at, finished, msg)
+        for name, messages in by_file.items()
+        if name not in names
+        for msg in [" | ".join(messages)]
+    ]
     con.execute("begin transaction")
     try:
         _insert_audit(con, rows)
@@ -572,12 +730,17 @@ def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError)
         raise
 
 
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
 def _discard_staging(con: duckdb.DuckDBPyConnection, load: _Load) -> None:
     """Drop this load's staging tables, if any (after a rejection or an interruption)."""
     with contextlib.suppress(duckdb.Error):  # usually no transaction is open
         con.execute("rollback")
-    for table in _staging_tables(con, load.prefix):
-        con.execute(f'drop table raw."{table}"')
+    tables = _staging_tables(con, load.prefix)
+    if tables:
+        con.execute(";\n".join(f'drop table raw."{table}"' for table in tables))
 
 
 def _new_load_id() -> str:

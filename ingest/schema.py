@@ -58,11 +58,12 @@ METADATA_DDL: dict[str, str] = {
             dataset_id varchar,
             file varchar,                     -- file name; null for dataset-level rows
             sha256 varchar,
-            rows bigint,
+            rows bigint,                      -- rows loaded from the file
             status varchar not null,          -- loaded | rejected
             started_at timestamp not null,
             finished_at timestamp,
-            message varchar
+            message varchar,
+            rows_read bigint                  -- rows the file holds, counted apart from its reader
         )""",
 }
 
@@ -78,6 +79,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
         + " end",
     ),
     ("datasets", "synthetic", "boolean", "false"),
+    ("load_audit", "rows_read", "bigint", "null"),  # rows counted apart from the reader
 )
 """Metadata columns added after the first release, at the end of their table as in the DDL. A
 warehouse written before them gains them on its next ingest or build, and its datasets get the

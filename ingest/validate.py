@@ -26,7 +26,7 @@ import polars as pl
 
 from ingest.contracts import EVENT_TABLES_ONE_REQUIRED, Column, Source, Table, tables_for
 from ingest.deid import ANY_IDENTIFIER, identifier_rejection, value_identifier_kind
-from trd.errors import DataRejected
+from trd.errors import DataRejected, one_or_many
 
 POLARS_TYPES: Mapping[str, pl.DataType] = {
     "VARCHAR": pl.String(),
@@ -129,8 +129,15 @@ def cast_batch(
     for column in _failing(cast, columns):
         slow = frame.select(_cast_and_flag(column, frame.schema[column.name], sas_dates, False))
         cast = cast.with_columns(slow)
-    for column in _failing(cast, columns):
-        raise _cast_rejection(frame, cast, column, first_row, exact_count, dataset, file)
+    failing = _failing(cast, columns)
+    if failing:
+        raise one_or_many(
+            [
+                _cast_rejection(frame, cast, c, first_row, exact_count, dataset, file)
+                for c in failing
+            ],
+            dataset,
+        )
     return cast.select(c.name for c in columns)
 
 
@@ -143,20 +150,26 @@ def check_not_null(
     dataset: str,
     file: str,
 ) -> None:
-    """Columns the contract marks not-null (OMOP CDM NOT NULL, SPEC 3) have a value in every row."""
+    """Columns the contract marks not-null (OMOP CDM NOT NULL, SPEC 3) have a value in every row;
+    every column that lacks one is reported."""
+    problems = []
     for column in (c for c in table.columns if c.not_null and c.load):
         rows = frame[column.name].is_null().arg_true().to_list()
         if rows:
-            raise DataRejected(
-                "a required value is missing (this column may not be empty: SPEC 3, "
-                "OMOP CDM v5.4 NOT NULL)",
-                "fill in the value, or drop the incomplete row(s) from the export",
-                dataset=dataset,
-                file=file,
-                column=column.name,
-                rows=[first_row + r for r in rows[:ROWS_SHOWN]],
-                n_rows=len(rows) if exact_count else None,
+            problems.append(
+                DataRejected(
+                    "a required value is missing (this column may not be empty: SPEC 3, "
+                    "OMOP CDM v5.4 NOT NULL)",
+                    "fill in the value, or drop the incomplete row(s) from the export",
+                    dataset=dataset,
+                    file=file,
+                    column=column.name,
+                    rows=[first_row + r for r in rows[:ROWS_SHOWN]],
+                    n_rows=len(rows) if exact_count else None,
+                )
             )
+    if problems:
+        raise one_or_many(problems, dataset)
 
 
 def check_arms(

@@ -5,8 +5,10 @@ provenance tables of `raw`. Leaves: `index.html`, `data-quality.html` and `metho
 self-contained (no network needed to view), in `reports/_site/` unless told otherwise.
 
 The gate comes first: a report is not published while the latest `check` run has an error-level
-failure, nor before any check ran, unless `allow_failed_checks`, which stamps a red banner on
-every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
+failure, nor before any check ran, nor when that run is stale (older than the latest build, not
+covering every loaded dataset in its loaded version, or the marts older than a load:
+expectations/freshness.py), unless `allow_failed_checks`, which stamps a red banner saying
+why on every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
 files are parsed here, executed with nbclient and exported with nbconvert and our own template
 (`_nbconvert/trd`), which inlines the stylesheet and loads no script.
 """
@@ -32,8 +34,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from expectations.freshness import stale_reasons
+from trd import console, interrupts
 from trd.errors import ConfigError, DataRejected, TrdError
+from trd.outputs import output_folder
 from trd.settings import SMALL_CELL_THRESHOLD, SUPPRESSION_ENV
+from trd.warehouse import open_warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent
 PAGES = ("index", "data-quality", "methods")
@@ -102,7 +108,8 @@ def _listed(failures: list[tuple[str, str]], limit: int = 10) -> str:
 
 
 def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> Gate:
-    """Refuse to publish while an error-level check fails or no check ran (SPEC 7 and 9)."""
+    """Refuse to publish while an error-level check fails, no check ran, or the latest check run
+    is stale (SPEC 7 and 9); with `allow_failed_checks`, the banner says which."""
     run_id = _latest_check_run(con)
     if run_id is None:
         if allow_failed_checks:
@@ -116,7 +123,21 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
             fix="run `trd check` first, then `trd report` "
             "(or pass --allow-failed-checks for a draft marked as not validated)",
         )
+    stale = stale_reasons(con, run_id)
     failures = _error_failures(con, run_id)
+    if stale is not None and (allow_failed_checks or not failures):
+        if allow_failed_checks:
+            failed = f"; and {len(failures)} error-level check(s) failed" if failures else ""
+            return Gate(
+                f"NOT VALIDATED: the data-quality results are stale ({stale}){failed}. "
+                "Rendered with --allow-failed-checks; do not publish."
+            )
+        raise DataRejected(
+            rule=f"the latest data-quality run {run_id} does not vouch for the warehouse as it "
+            f"is: {stale}; a report is published only from checked data",
+            fix=f"{stale.fix} (or pass --allow-failed-checks for a draft marked as not "
+            "validated on every page)",
+        )
     if not failures:
         return Gate()
     listed = _listed(failures)
@@ -275,7 +296,7 @@ def _visible_outputs(nb: nbformat.NotebookNode, page: str) -> None:
         options = cell.metadata.get("trd_options", {})
         for out in cell.outputs:
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                print(f"trd report: {page}.qmd: {out.get('text', '').strip()}", file=sys.stderr)
+                console.warn(f"trd report: {page}.qmd: {out.get('text', '').strip()}")
         if options.get("include") is False or options.get("output") is False:
             cell.outputs = []
         else:
@@ -353,7 +374,7 @@ def render(
     allow_failed_checks: bool = False,
     suppression: str | None = None,
 ) -> int:
-    """Gate, render every page, stamp the banner if the gate was overridden; print the paths.
+    """Gate, render every page, stamp the banner if the gate was overridden; print where.
 
     `suppression="cms"` applies the cms small-cell policy to every dataset in this render
     (`trd report --suppression cms`), whatever their dataset.yml says: the pages' connections
@@ -365,13 +386,14 @@ def render(
             fix="use --suppression cms, or leave it out to apply each dataset's own policy "
             "(dataset.yml `suppression`)",
         )
-    if not warehouse.exists():
-        raise ConfigError(
-            rule=f"warehouse {warehouse} does not exist",
-            fix="run `trd ingest DIR` and `trd build` first, or point --warehouse/TRD_WAREHOUSE "
-            "at an existing file",
-        )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    con = open_warehouse(
+        warehouse,
+        "report",
+        read_only=True,
+        missing_fix="run `trd ingest DIR`, `trd build` and `trd check` first, or point "
+        "--warehouse / TRD_WAREHOUSE at an existing warehouse file",
+    )
+    with con:
         if not _has_table(con, "reporting", "response_rates"):
             raise ConfigError(
                 rule=f"warehouse {warehouse} has no reporting views (reporting.response_rates)",
@@ -379,31 +401,31 @@ def render(
             )
         gate = publish_gate(con, allow_failed_checks)
         threshold = _threshold(con)
-    out = (out or DEFAULT_OUT).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out or DEFAULT_OUT, "--out")
     env = _kernel_env(warehouse.resolve(), threshold, suppression)
     if suppression:
-        print(
-            f"trd report: small-cell suppression {suppression} applied to every dataset",
-            file=sys.stderr,
-        )
+        console.warn(f"trd report: small-cell suppression {suppression} applied to every dataset")
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
-    if quarto:
-        pages = _render_quarto(quarto, out, env)
-    else:
-        with ThreadPoolExecutor(max_workers=len(PAGES)) as pool:
-            pages = list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+    pages = _render_quarto(quarto, out, env) if quarto else _render_fallback(out, env)
+    interrupts.check()
     if gate.banner:
         for page in pages:
             stamp_banner(page, gate.banner)
-        print(f"trd report: WARNING: {gate.banner}", file=sys.stderr)
+        console.warn(f"trd report: WARNING: {gate.banner}")
     elapsed = time.perf_counter() - started
-    for page in pages:
-        print(page)
-    print(
-        f"trd report: {len(pages)} pages in {elapsed:.1f} s "
-        f"({'quarto' if quarto else 'nbclient fallback'})",
-        file=sys.stderr,
+    others = ", ".join(p.name for p in pages[1:])
+    console.say(
+        f"trd report: {len(pages)} pages in {elapsed:.1f} s: {pages[0]} ({others} beside it)"
     )
+    console.detail(f"  rendered with {'quarto' if quarto else 'the nbclient fallback'}")
     return 0
+
+
+def _render_fallback(out: Path, env: dict[str, str]) -> list[Path]:
+    """The pages in parallel (one kernel each); on Ctrl-C, stop waiting for them."""
+    pool = ThreadPoolExecutor(max_workers=len(PAGES))
+    try:
+        return list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -9,28 +9,36 @@ skips them (`--exclude-resource-type unit_test`: 54 unit tests, 10-16 s of dbt n
 
 In: a warehouse file written by `trd ingest` (or an empty one). Out: the dbt schemas rebuilt, or
 a `BuildFailed` naming the models and tests that failed. dbt runs in this process (dbtRunner),
-so its progress is printed as it goes and `target/` and `logs/` stay in the repo, exactly as
-with a plain `dbt build` in the repo root.
+and `target/` and `logs/` stay in the repo, exactly as with a plain `dbt build` in the repo
+root. By default dbt's node lines (one per model and test, about a thousand) go to its log file
+only, a progress bar shows on a terminal, and one summary line is printed; `-v` shows dbt's
+own output. Each build records itself in `dq.builds` (the project's on-run hooks,
+macros/record_build.sql), which the report's publish gate reads.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-import duckdb
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from ingest.schema import create_raw_schema
-from trd.errors import ConfigError, TrdError, WarehouseBusy
+from trd import console, interrupts
+from trd.errors import ConfigError, TrdError
 from trd.settings import REPO_ROOT
+from trd.warehouse import open_warehouse
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 """dbt node statuses that fail the build (warnings and skips of downstream nodes do not)."""
 MAX_FAILURES_SHOWN = 5
+QUIET_TRACKER = "PYTHONWARNINGS"
 
 
 class BuildFailed(TrdError):
@@ -44,51 +52,97 @@ def build(warehouse: Path, select: str | None = None) -> int:
     marts instead of failing on unresolved sources. `select` is a dbt selection (`--select`).
     """
     warehouse = Path(warehouse)
-    _require_warehouse(warehouse)
     _ensure_raw_schema(warehouse)
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # --full-refresh: seeds are replaced, not appended to, so a code list that gained a column
+    # (after an upgrade) loads instead of failing; every model is a table or view, rebuilt anyway
+    args = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
-    _raise_on_failure(run_dbt(args, warehouse), warehouse)
+    started = time.perf_counter()
+    with console.progress("trd build", unit="nodes") as bar:
+        result = run_dbt(args, warehouse, _progress_callback(bar))
+    _raise_on_failure(result, warehouse)
+    if select and not _built(result):
+        raise ConfigError(
+            f"--select {select!r} matches no model, seed or test of the project",
+            "check the names (dbt selection syntax: model names, +model, path:models/marts, "
+            "tag:...); `.venv/bin/dbt ls --select ...` lists what a selection matches",
+        )
+    console.say(f"trd build: {_summary(result)} in {time.perf_counter() - started:.1f} s")
+    console.detail(f"  dbt's log: {log_file()}")
     return 0
 
 
-def run_dbt(args: list[str], warehouse: Path) -> dbtRunnerResult:
+def run_dbt(
+    args: list[str], warehouse: Path, callback: Callable[[Any], None] | None = None
+) -> dbtRunnerResult:
     """One dbt command of the repo's project on `warehouse`, in this process; the file is
-    released afterwards. Shared with the CI test that runs the unit tests `build` skips."""
+    released afterwards. Shared with the CI test that runs the unit tests `build` skips.
+
+    dbt prints its node lines only with -v (else `--quiet`: errors only); colour codes only
+    on a terminal, never in the log file. Ctrl-C inside dbt, which dbt turns into a failed
+    result, is raised again as KeyboardInterrupt."""
     project = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    output = [] if console.verbose() else ["--quiet"]
+    colours = ["--use-colors" if console.use_colour() else "--no-use-colors"]
     with _dbt_environment(warehouse):
         try:
-            return dbtRunner().invoke([*args, *project])
+            runner = dbtRunner(callbacks=[callback] if callback else [])
+            result = runner.invoke([*output, *colours, "--no-use-colors-file", *args, *project])
         finally:
             _release_warehouse()
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise KeyboardInterrupt
+    interrupts.check()
+    return result
 
 
-def _require_warehouse(warehouse: Path) -> None:
-    """A missing file is almost always a wrong path; building into it would hide the typo."""
-    if not warehouse.is_file():
-        raise ConfigError(
-            f"no warehouse at {warehouse}",
-            "load data first with `trd ingest DIR...`, or point --warehouse / TRD_WAREHOUSE "
-            "at an existing warehouse file",
-        )
+def log_file() -> Path:
+    """Where dbt writes its full log (every node line): `logs/dbt.log` in the repo, unless
+    DBT_LOG_PATH says otherwise."""
+    return Path(os.environ.get("DBT_LOG_PATH") or REPO_ROOT / "logs") / "dbt.log"
+
+
+def _progress_callback(bar: console.Progress) -> Callable[[Any], None]:
+    """Advance the bar per finished node; dbt announces the total with each node's start."""
+
+    def on_event(event: Any) -> None:
+        name = event.info.name
+        if name == "LogStartLine" and event.data.index == 1:
+            bar.set_total(event.data.total)
+        elif name == "NodeFinished":
+            bar.update(1)
+
+    return on_event
+
+
+def _built(result: dbtRunnerResult) -> Counter[str]:
+    """How many models, seeds, snapshots and tests ran (not the project's on-run hooks)."""
+    return Counter(
+        r.node.resource_type
+        for r in (result.result.results if result.result is not None else [])
+        if r.node.resource_type in ("model", "seed", "snapshot", "test")
+    )
+
+
+def _summary(result: dbtRunnerResult) -> str:
+    """'514 nodes built and tested (60 models, 9 seeds, 443 tests)'."""
+    ran = _built(result)
+    kinds = ", ".join(
+        f"{n} {kind}s" for kind, n in sorted(ran.items(), key=lambda item: -item[1]) if n
+    )
+    return f"{sum(ran.values())} nodes built and tested ({kinds})"
 
 
 def _ensure_raw_schema(warehouse: Path) -> None:
-    """dbt sources need every raw table; create them (idempotent) before dbt opens the file."""
-    try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise WarehouseBusy(
-                f"another process has {warehouse} open (DuckDB allows one writer and no "
-                "reader beside it)",
-                "wait for that process to finish or close it, then rerun `trd build`",
-            ) from err
-        raise ConfigError(
-            f"cannot open {warehouse} as a DuckDB warehouse ({err})",
-            "point --warehouse / TRD_WAREHOUSE at a warehouse file written by `trd ingest`",
-        ) from err
+    """dbt sources need every raw table; create them (idempotent) before dbt opens the file.
+    A missing file is almost always a wrong path: building into it would hide the typo."""
+    con = open_warehouse(
+        warehouse,
+        "build",
+        missing_fix="load data first with `trd ingest DIR...`, or point --warehouse / "
+        "TRD_WAREHOUSE at an existing warehouse file",
+    )
     try:
         create_raw_schema(con)
     finally:
@@ -98,9 +152,14 @@ def _ensure_raw_schema(warehouse: Path) -> None:
 @contextmanager
 def _dbt_environment(warehouse: Path) -> Iterator[None]:
     """profiles.yml reads TRD_WAREHOUSE; DO_NOT_TRACK stops dbt's tracking call from hanging."""
-    saved = {name: os.environ.get(name) for name in ("TRD_WAREHOUSE", "DO_NOT_TRACK")}
+    saved = {
+        name: os.environ.get(name) for name in ("TRD_WAREHOUSE", "DO_NOT_TRACK", QUIET_TRACKER)
+    }
     os.environ["TRD_WAREHOUSE"] = str(warehouse)
     os.environ["DO_NOT_TRACK"] = "1"
+    # dbt's multiprocessing resource tracker, a child process, would print a warning about
+    # leaked semaphores after Ctrl-C (the CLI exits without waiting for dbt's threads)
+    os.environ[QUIET_TRACKER] = "ignore:resource_tracker:UserWarning"
     try:
         yield
     finally:
@@ -121,7 +180,7 @@ def _release_warehouse() -> None:
 
 
 def _raise_on_failure(result: dbtRunnerResult, warehouse: Path) -> None:
-    """Name what failed and what to do, in one message (dbt's own output is above it)."""
+    """Name what failed and what to do, in one message (dbt's errors are above it)."""
     if result.success:
         return
     if result.exception is not None:

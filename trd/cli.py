@@ -1,20 +1,45 @@
 """`trd`: the command line of the warehouse (SPEC 2).
 
 Each subcommand calls one stage; stage modules are imported lazily so `trd --help` is instant.
-Exit codes: 0 success, 1 data rejected or an error-level check failed, 2 usage/configuration.
+Every failure a user can act on is a message with the fix and an exit code (below), never a
+traceback; `--warehouse` and `-v` are accepted before or after the subcommand.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from expectations.results import RawGateRun
-from trd.errors import TrdError
+from trd import console, interrupts
+from trd.errors import Exit, TrdError
+from trd.outputs import describe_os_error
 from trd.settings import data_docs_dir, warehouse_path
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    data rejected, an error-level data-quality check failed, or the report was refused
+  2    usage or configuration error (arguments, paths, dataset.yml)
+  75   the warehouse is busy (another process has it open): retry later
+  130  interrupted (Ctrl-C): a load keeps nothing; the report will not use a cut build or check
+  70   an internal error of trd (a bug: please report it with the output of `trd -v ...`)"""
+
+
+INTERRUPTED = {
+    "ingest": "the dataset being loaded was left as it was (nothing half-loaded is kept)",
+    "build": "the build did not finish (dq.builds records it so): run `trd build` again",
+    "check": "no check run was recorded",
+    "report": "the report folder may be incomplete: run `trd report` again",
+    "run": "stopped in the stage that was running: run the command again",
+    "demo": "stopped in the stage that was running: run the command again",
+}
+"""What Ctrl-C leaves behind, per command."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,31 +47,30 @@ def _parser() -> argparse.ArgumentParser:
         prog="trd",
         description="TRD Outcomes Warehouse: ingest trial (ADaM) and registry (OMOP) data, "
         "derive response and remission, check data quality, render reports.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--warehouse",
-        help="DuckDB file (default: $TRD_WAREHOUSE, else warehouse.duckdb in the working dir)",
-    )
+    _global_args(p, argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("ingest", help="load dataset folders into raw (atomic, contract-checked)")
+    s = _subcommand(sub, "ingest", "load dataset folders into raw (atomic, contract-checked)")
     s.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="dataset folder(s)")
 
-    s = sub.add_parser("build", help="run dbt: staging -> intermediate -> marts -> reporting")
+    s = _subcommand(sub, "build", "run dbt: staging -> intermediate -> marts -> reporting")
     s.add_argument("--select", help="dbt selection (default: everything)")
 
-    s = sub.add_parser("check", help="run the data-quality suites on raw and marts")
-    s.add_argument("--junit", type=Path, help="also write JUnit XML here (for CI)")
+    s = _subcommand(sub, "check", "run the data-quality suites on raw and marts")
+    s.add_argument("--junit", type=Path, help="also write JUnit XML to this file (for CI)")
 
-    s = sub.add_parser("report", help="render the stakeholder reports (HTML)")
+    s = _subcommand(sub, "report", "render the stakeholder reports (HTML)")
     _report_args(s)
 
-    s = sub.add_parser("run", help="ingest DIR..., build, check and report")
+    s = _subcommand(sub, "run", "ingest DIR..., build, check and report")
     s.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="dataset folder(s)")
-    s.add_argument("--junit", type=Path, help="also write JUnit XML here (for CI)")
+    s.add_argument("--junit", type=Path, help="also write JUnit XML to this file (for CI)")
     _report_args(s)
 
-    s = sub.add_parser("demo", help="generate the demo datasets and run everything on them")
+    s = _subcommand(sub, "demo", "generate the demo datasets and run everything on them")
     s.add_argument("--data", type=Path, default=Path("demo_data"), help="where to write them")
     s.add_argument("--persons", type=int, default=5000, help="registry size (default 5000)")
     s.add_argument("--seed", type=int, default=20261127, help="random seed (deterministic)")
@@ -55,12 +79,41 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _subcommand(sub: argparse._SubParsersAction, name: str, help_: str) -> argparse.ArgumentParser:
+    s = sub.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _global_args(s, argparse.SUPPRESS)
+    return s
+
+
+def _global_args(p: argparse.ArgumentParser, default: object) -> None:
+    """The same options on the main parser and on each subcommand, so either place works;
+    SUPPRESS keeps a subcommand from overwriting a value given before it."""
+    p.add_argument(
+        "--warehouse",
+        default=default,
+        help="DuckDB file (default: $TRD_WAREHOUSE, else warehouse.duckdb in the working dir)",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show details: per-step timings, per-table checks, dbt's node log",
+    )
+
+
 def _report_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--out", type=Path, help="report folder (default: reports/_site)")
     s.add_argument(
         "--allow-failed-checks",
         action="store_true",
-        help="render despite error-level data-quality failures (a banner says so on every page)",
+        help="render despite failed or stale data-quality checks (a banner says so on every page)",
     )
     s.add_argument(
         "--suppression",
@@ -103,8 +156,10 @@ def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -
     """Stages one after another (DuckDB allows one writer); stop at the first failure.
 
     The check stage reuses the raw-gate results of the datasets the ingest stage has just
-    loaded (same suites, same rows) instead of running those suites a second time.
+    loaded (same suites, same rows) instead of running those suites a second time. Output
+    paths are checked before the first stage, so a bad --out fails in seconds, not at the end.
     """
+    _check_outputs(args)
     gate_run = RawGateRun(data_docs_dir(warehouse))
     for stage in (
         lambda: _ingest(dirs, warehouse, gate_run),
@@ -118,41 +173,119 @@ def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -
     return 0
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    from trd.outputs import output_file, output_folder
+
+    if getattr(args, "junit", None) is not None:
+        args.junit = output_file(args.junit, "--junit")
+    if getattr(args, "out", None) is not None:
+        args.out = output_folder(args.out, "--out")
+
+
 def _demo(warehouse: Path, args: argparse.Namespace) -> int:
     from trd.demo import generate
 
+    if not args.data_only:
+        _check_outputs(args)
     dirs = generate(args.data, persons=args.persons, seed=args.seed)
     if args.data_only:
         return 0
     return _pipeline(dirs, warehouse, args)
 
 
+def _dispatch(args: argparse.Namespace, warehouse: Path) -> int:
+    match args.command:
+        case "ingest":
+            return _ingest(args.dirs, warehouse)
+        case "build":
+            return _build(warehouse, args.select)
+        case "check":
+            return _check(warehouse, args.junit)
+        case "report":
+            return _report(warehouse, args)
+        case "run":
+            return _pipeline(args.dirs, warehouse, args)
+        case "demo":
+            return _demo(warehouse, args)
+    return Exit.USAGE
+
+
+def _python_handles_ctrl_c() -> None:
+    """Give Ctrl-C back to Python (trd/interrupts.py: raise KeyboardInterrupt, and remember).
+
+    Polars installs a SIGINT handler of its own when imported (polars PR 20961); a Ctrl-C
+    pressed while a Polars call runs only sets a flag that the call may never look at, so
+    `trd ingest` went on loading (measured: 2 of 12 interrupts lost). Polars is imported here
+    first, so that no later import can put its handler back, with Ctrl-C held back meanwhile
+    (a Ctrl-C pressed during the import is raised as soon as Python's handler is back)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        import polars  # noqa: F401 (imported for that side effect)
+
+        interrupts.install()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `trd` command; returns its exit code (see EXIT_CODES)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     args = _parser().parse_args(argv)
-    warehouse = warehouse_path(args.warehouse)
+    console.set_verbose(bool(getattr(args, "verbose", False)))
+    command = f"trd {args.command}"
     try:
-        match args.command:
-            case "ingest":
-                return _ingest(args.dirs, warehouse)
-            case "build":
-                return _build(warehouse, args.select)
-            case "check":
-                return _check(warehouse, args.junit)
-            case "report":
-                return _report(warehouse, args)
-            case "run":
-                return _pipeline(args.dirs, warehouse, args)
-            case "demo":
-                return _demo(warehouse, args)
-    except TrdError as err:
-        print(f"trd {args.command}: {err}", file=sys.stderr)
-        return err.exit_code
+        _python_handles_ctrl_c()
+        warehouse = warehouse_path(getattr(args, "warehouse", None))
+        return _dispatch(args, warehouse)
     except KeyboardInterrupt:
-        print(f"trd {args.command}: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 1
-    return 2
+        return _interrupted(command, args.command)
+    except TrdError as err:
+        if interrupts.pressed():  # e.g. DuckDB's "Query interrupted", turned into a message
+            return _interrupted(command, args.command)
+        console.warn(f"{command}: {err}")
+        return err.exit_code
+    except OSError as err:
+        if interrupts.pressed():
+            return _interrupted(command, args.command)
+        console.warn(
+            f"{command}: cannot read or write {describe_os_error(err)}. Fix: check that the "
+            "path exists, is of the right kind (file or folder) and that you may write there"
+        )
+        return Exit.USAGE
+    except Exception as err:  # noqa: BLE001 (the last resort: a message, not a traceback)
+        if interrupts.pressed():  # DuckDB raises RuntimeError("Query interrupted")
+            return _interrupted(command, args.command)
+        if console.verbose():
+            traceback.print_exc()
+        console.warn(
+            f"{command}: internal error ({type(err).__name__}: {str(err)[:300]}). This is a "
+            "bug in trd, not a problem with your data: please report it with the output of "
+            f"the same command run with -v"
+        )
+        return Exit.BUG
+
+
+def _interrupted(command: str, subcommand: str) -> int:
+    console.warn(f"{command}: interrupted; {INTERRUPTED[subcommand]}")
+    return Exit.INTERRUPTED
+
+
+def entry() -> None:
+    """The `trd` console script: exit with main's code at once.
+
+    After Ctrl-C, background threads (Great Expectations' import, a reader, dbt's workers)
+    may still be busy; the interpreter would wait for them at exit. Everything that must be
+    cleaned up was cleaned up before main returned, so exit without waiting.
+    """
+    code = main()
+    if code == Exit.INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -106,7 +106,7 @@ def test_the_harness_splits_processes_into_the_parts_they_report(
     folder = registry_warehouse.parent / "data" / "REGISTRY-OMOP"
     baseline = [PYTHON, "-m", "benchmarks.baselines"]
     commands = {
-        "ingest": [TRD, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", str(folder)],
+        "ingest": [TRD, "-v", "--warehouse", str(tmp_path / "w.duckdb"), "ingest", str(folder)],
         "read_csv (a)": [*baseline, "read-csv", str(folder), str(tmp_path / "native.duckdb")],
         "GX registry raw suites": [*baseline, "gx-checks", str(registry_warehouse)],
         "hand checks (b)": [*baseline, "checks", str(registry_warehouse)],

@@ -19,6 +19,7 @@ from dq_datasets import GOOD_MARTS, MARTS_DDL, _adqs, load_raw, valid_registry, 
 from expectations.check import check
 from expectations.junit import write_junit
 from expectations.results import CheckResult
+from trd import console
 from trd.cli import main
 from trd.settings import data_docs_dir
 
@@ -48,12 +49,17 @@ def _warehouse(path: Path, datasets: dict[str, tuple[str, dict]], marts: tuple[s
     return path
 
 
-def _run(tmp: Path, datasets: dict, marts: tuple) -> Run:
+def _run(tmp: Path, datasets: dict, marts: tuple, verbose: bool = True) -> Run:
+    """`trd check` (with -v unless told otherwise) on a warehouse with these rows."""
     warehouse = _warehouse(tmp / "warehouse.duckdb", datasets, marts)
     junit = tmp / "reports" / "junit.xml"
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = check(warehouse, junit=junit)
+    console.set_verbose(verbose)
+    try:
+        with contextlib.redirect_stdout(out):
+            code = check(warehouse, junit=junit)
+    finally:
+        console.set_verbose(False)
     return Run(code, warehouse, junit, out.getvalue())
 
 
@@ -83,6 +89,54 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def test_clean_warehouse_exits_0(clean: Run) -> None:
     assert clean.code == 0
     assert "0 error(s), 0 warning(s)" in clean.out
+
+
+def test_records_the_load_of_each_dataset_it_checked(clean: Run) -> None:
+    # the publish gate compares these with raw.datasets (expectations/freshness.py)
+    (run,) = clean.sql("select run_id from dq.runs")
+    assert clean.sql(
+        f"select dataset_id, load_id from dq.check_inputs where run_id = '{run[0]}' order by 1"
+    ) == clean.sql("select dataset_id, _load_id from raw.datasets order by 1")
+
+
+def test_without_v_the_summary_is_short_and_warnings_are_counted(tmp_path: Path) -> None:
+    # given the broken warehouse's one warning and four errors, checked without -v
+    t2 = valid_trial()
+    t2["adqs"].append(_adqs("S-001", 20, 0))
+    marts = GOOD_MARTS + (
+        "insert into marts.episode_outcomes values ('trial', 'T1', 'S-002', 'standard_ad', "
+        "true, 'MADRS', 'D28', 0, 10, null, null, false, false, false, false)",
+    )
+    run = _run(tmp_path, {"T1": ("trial", valid_trial()), "T2": ("trial", t2)}, marts, False)
+    # then one summary line, each error on its own line, the warning counted, where to look
+    lines = run.out.splitlines()
+    assert lines[0].startswith("trd check: ") and "1 error(s), 1 warning(s)" in lines[0]
+    assert lines[1].startswith("ERROR dataset T2, file adqs.csv, column ady, rows 9")
+    assert "1 warning(s) do not block the report: `trd check -v` lists them" in lines[2]
+    assert lines[3].startswith("  Data Docs: ")
+    assert len(lines) == 5 and "WARN" not in run.out and "raw suites of" not in run.out
+
+
+def test_a_junit_path_that_is_a_folder_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a warehouse and --junit naming an existing folder
+    warehouse = _warehouse(tmp_path / "w.duckdb", {"T1": ("trial", valid_trial())}, GOOD_MARTS)
+    (tmp_path / "out").mkdir()
+    # when `trd check --junit out` runs
+    code = main(["--warehouse", str(warehouse), "check", "--junit", str(tmp_path / "out")])
+    # then it is a usage error naming the fix, with no traceback, and no run is recorded
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--junit {tmp_path / 'out'} is a folder, but a file name is needed here" in err
+    assert "Traceback" not in err
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'dq'"
+        ).fetchone() == (0,)
+    finally:
+        con.close()
 
 
 def test_writes_one_run_and_one_row_per_check_and_dataset(clean: Run) -> None:

@@ -17,6 +17,8 @@ import pytest
 from ingest_fixtures import registry_dataset, snapshot, trial_dataset
 
 from ingest.load import ingest_datasets
+from trd import console
+from trd.errors import TrdError
 
 
 @dataclass
@@ -32,11 +34,21 @@ def run_ingest(capsys: pytest.CaptureFixture[str]) -> Callable[..., IngestRun]:
 
     def run(warehouse: Path, *folders: Path) -> IngestRun:
         capsys.readouterr()
-        code = ingest_datasets(list(folders), warehouse)
+        try:
+            code = ingest_datasets(list(folders), warehouse)
+        except TrdError as err:  # a refused command, as the CLI reports it
+            console.warn(f"trd ingest: {err}")
+            code = err.exit_code
         captured = capsys.readouterr()
         return IngestRun(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def verbose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `trd -v`: per-step timings and progress lines are printed too."""
+    monkeypatch.setattr(console, "_verbose", True)
 
 
 @pytest.fixture(scope="session")

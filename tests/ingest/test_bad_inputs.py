@@ -245,7 +245,7 @@ CASES: list[BadInput] = [
     BadInput(
         "csv_row_with_more_fields_than_the_header",
         _registry(_damage("person", _ragged_row_3)),
-        (R, "file person.csv", "rows 3", "data row 3 has 11 fields but the header has 9"),
+        (R, "file person.csv", "rows 3", "data row 3 (line 4) has 11 fields but the header has 9"),
     ),
     BadInput(
         "csv_cut_off_mid_row",

@@ -1,5 +1,6 @@
 """A load killed mid-way (SIGKILL: no cleanup code runs) leaves the warehouse as it was; the next
-ingest drops the stale staging schema and loads (SPEC 4, docs/architecture.md step 7)."""
+ingest drops the stale staging schema and loads (SPEC 4, docs/architecture.md step 7). Ctrl-C
+stops a load within a second, exit code 130, with nothing of it kept."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,16 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds
 
     # when `trd ingest` is killed with SIGKILL while it is reading drug_exposure.csv
     process = subprocess.Popen(
-        [sys.executable, "-m", "trd.cli", "--warehouse", str(warehouse), "ingest", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "trd.cli",
+            "-v",
+            "--warehouse",
+            str(warehouse),
+            "ingest",
+            str(folder),
+        ],
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -98,3 +109,38 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_load_succeeds
     assert query(
         warehouse, "select min(year_of_birth) from raw.person where _dataset_id = 'TEST-REG'"
     ) == [(1969,)]
+
+
+def test_ctrl_c_stops_a_load_within_a_second_and_keeps_nothing_of_it(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    # given a large new version of TEST-REG being loaded, with Great Expectations still
+    # importing in the background (it takes seconds)
+    before = snapshot(warehouse)
+    folder = _big_registry(tmp_path / "big")
+    trd = Path(sys.executable).with_name("trd")
+    process = subprocess.Popen(
+        [str(trd), "-v", "--warehouse", str(warehouse), "ingest", str(folder)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "drug_exposure.csv: 1,000,000 rows read" in line:
+            break
+    # when the user presses Ctrl-C
+    interrupted = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    process.wait(timeout=30)
+    took = time.perf_counter() - interrupted
+    # then trd exits within a second with 130, says so without a traceback, and the warehouse
+    # holds what it held before (no staging table left either)
+    assert process.returncode == 130, rest
+    assert took < 1.0, f"took {took:.2f} s"
+    assert "trd ingest: interrupted; the dataset being loaded was left as it was" in rest
+    assert "Traceback" not in rest
+    assert snapshot(warehouse) == before

@@ -157,6 +157,7 @@ def test_large_files_are_read_in_batches_with_progress_and_continuous_row_number
     run_ingest: Callable[..., Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    verbose: None,
 ) -> None:
     # given batches of 5 rows and progress every 10 rows (instead of 500k and 1M)
     monkeypatch.setattr(ingest.readers, "BATCH_ROWS", 5)

@@ -53,7 +53,7 @@ def test_loading_identical_files_again_writes_nothing(
 
 
 def test_a_changed_file_replaces_the_dataset_and_leaves_the_other_untouched(
-    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
+    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path, verbose: None
 ) -> None:
     # given a new version of TEST-TRIAL with 4 of its 6 subjects
     dataset = trial_dataset()
@@ -231,17 +231,47 @@ def test_each_folder_is_its_own_atomic_unit(
     }
 
 
-def test_two_folders_with_one_dataset_id_in_one_command_is_a_usage_error(
-    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
+def test_two_folders_with_one_dataset_id_are_refused_before_anything_loads(
+    warehouse: Path,
+    baseline_snapshot: dict[str, list[tuple[Any, ...]]],
+    run_ingest: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
+    # given a good new trial and two folders that share one dataset_id
+    good = trial_dataset("TRIAL-G").write(tmp_path / "good")
     first = trial_dataset("TRIAL-D").write(tmp_path / "first")
     second = trial_dataset("TRIAL-D").write(tmp_path / "second")
 
-    run = run_ingest(warehouse, first, second)
+    # when all three are ingested in one command
+    run = run_ingest(warehouse, good, first, second)
 
+    # then the command is refused as a usage error, naming both folders, and nothing loads
     assert run.code == 2
-    assert "TRIAL-D: loaded" in run.out
-    assert f"dataset_id TRIAL-D is also the id of {first}" in run.err
+    assert "loaded" not in run.out
+    assert (
+        f"dataset_id TRIAL-D is the id of 2 folders in this command ({first}, {second}); "
+        "nothing was loaded" in run.err
+    )
+    assert snapshot(warehouse) == baseline_snapshot
+
+
+def test_a_parent_folder_of_datasets_is_named_instead_of_loaded(
+    warehouse: Path, run_ingest: Callable[..., Any], tmp_path: Path
+) -> None:
+    # given a folder that holds two dataset folders (as demo_data/ does)
+    trial_dataset("TRIAL-P").write(tmp_path / "data" / "TRIAL-P")
+    registry_dataset("REG-P").write(tmp_path / "data" / "REG-P")
+
+    # when the parent folder is ingested
+    run = run_ingest(warehouse, tmp_path / "data")
+
+    # then the dataset folders inside are named, with the command that loads them
+    assert run.code == 2
+    assert (
+        f"{tmp_path / 'data'} is not a dataset but a folder of 2 dataset folder(s): REG-P, "
+        "TRIAL-P; nothing was loaded" in run.err
+    )
+    assert f"trd ingest {tmp_path / 'data'}/*/" in run.err
 
 
 def test_stale_staging_tables_of_a_killed_load_are_dropped_first(
@@ -298,7 +328,7 @@ def test_a_second_writer_is_refused_with_a_clear_message(
 
     # then it refuses, naming the file, the holder and what to do
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 75  # busy: retry later (not "data rejected")
     assert f"another process (process {lock_holder.pid}) is using the warehouse {warehouse}" in err
     assert "wait for the other trd command to finish" in err
     lock_holder.kill()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,10 +99,10 @@ def locked_warehouse(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_locked_warehouse_is_reported_busy(locked_warehouse: Path) -> None:
-    with pytest.raises(WarehouseBusy, match="another process has .* open") as caught:
+    with pytest.raises(WarehouseBusy, match=r"another process \(process \d+\) is using") as caught:
         build(locked_warehouse)
-    assert caught.value.exit_code == 1
-    assert "wait for that process to finish" in str(caught.value)
+    assert caught.value.exit_code == 75  # busy: retry later
+    assert "wait for the other trd command to finish" in str(caught.value)
 
 
 def test_failed_dbt_test_names_the_test_and_exits_1(
@@ -144,3 +146,64 @@ def test_arm_repeated_after_trimming_fails_the_grain_test_once(
     assert (
         "unique_combination_of_columns_stg_meta__dataset_arms_dataset_id__arm: Got 1 result" in err
     )
+
+
+def test_a_build_records_itself_for_the_publish_gate(bare_build: BareBuild) -> None:
+    # the project's on-run hooks (macros/record_build.sql) write dq.builds, for trd build and
+    # a plain `dbt build` alike
+    (row,) = query(
+        bare_build.warehouse,
+        "select command, status, n_failed, finished_at > started_at from dq.builds",
+    )
+    assert row == ("build", "success", 0, True)
+
+
+def test_quiet_build_prints_one_line_and_keeps_dbts_node_log_in_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a warehouse, and output that is not a terminal (as in CI)
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")  # the two seeds' own tests only
+    # when a small selection is built without -v
+    code = main(["--warehouse", str(path), "build", "--select", "timepoints treatment_classes"])
+    # then one line says what was built, without colour codes, and dbt's node lines are in
+    # its log file
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines() == [
+        line for line in captured.out.splitlines() if line.startswith("trd build: ")
+    ]
+    assert len(captured.out.splitlines()) == 1
+    assert "2 seeds" in captured.out and "\x1b[" not in captured.out + captured.err
+    log = (Path(os.environ["DBT_LOG_PATH"]) / "dbt.log").read_text(encoding="utf-8")
+    assert "OK loaded seed file reference.treatment_classes" in log
+
+
+def test_ctrl_c_stops_a_build_within_a_second_and_marks_it_unfinished(tmp_path: Path) -> None:
+    # given a build running in its own process, past dbt's parse
+    path = new_warehouse(tmp_path / "warehouse.duckdb")
+    trd = Path(sys.executable).with_name("trd")
+    process = subprocess.Popen(
+        [str(trd), "-v", "--warehouse", str(path), "build"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for line in process.stdout:
+        if " START " in line:
+            break
+    # when the user presses Ctrl-C
+    interrupted = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    err = process.stderr.read()
+    process.wait(timeout=30)
+    took = time.perf_counter() - interrupted
+    # then trd exits within a second with 130 and says what to do, and the build is recorded as
+    # unfinished, so the publish gate will ask for a new one
+    assert process.returncode == 130, err
+    assert took < 1.0, f"took {took:.2f} s"
+    assert "trd build: interrupted; the build did not finish" in err
+    assert "Traceback" not in err and "leaked semaphore" not in err
+    assert query(path, "select status from dq.builds") == [("running",)]

@@ -15,6 +15,7 @@ from report_warehouse import (
     create_dq,
     create_marts,
     create_provenance,
+    date_builds,
     render_site,
 )
 
@@ -35,6 +36,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         con.close()
     build_reporting_views(warehouse, work)
+    date_builds(warehouse)
     return warehouse
 
 

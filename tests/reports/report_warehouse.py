@@ -327,7 +327,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
     con.executemany(
-        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
         [
             ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 176, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
@@ -449,7 +449,8 @@ def create_dq(con: duckdb.DuckDBPyConnection) -> None:
 def add_check_run(
     con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, checks: Sequence[tuple]
 ) -> None:
-    """Append a 'check' run with its results; counts in dq.runs follow the results."""
+    """Append a 'check' run with its results; counts in dq.runs follow the results. It covers
+    every dataset raw.datasets holds (dq.check_inputs), as `trd check` would."""
     failed_error = sum(1 for c in checks if c[5] == "error" and not c[6])
     failed_warn = sum(1 for c in checks if c[5] == "warn" and not c[6])
     con.execute(
@@ -465,6 +466,25 @@ def add_check_run(
             for ds, table, check, col, cat, sev, ok, k, p, desc in checks
         ],
     )
+    con.execute(
+        "insert into dq.check_inputs select ?, dataset_id, _load_id from raw.datasets", [run_id]
+    )
+
+
+BUILT_AT = datetime(2026, 11, 20, 9, 45)
+"""When the fixture's marts were built: after its loads (09:30), before its check run (10:00)."""
+
+
+def date_builds(warehouse: Path, started: datetime = BUILT_AT) -> None:
+    """Put the build the fixture's dbt run recorded (dq.builds, now) on the fixture's timeline."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "update dq.builds set started_at = ?, finished_at = ? + interval 5 minute",
+            [started, started],
+        )
+    finally:
+        con.close()
 
 
 # ---- fixtures --------------------------------------------------------------------------------

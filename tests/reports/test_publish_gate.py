@@ -1,5 +1,7 @@
-"""The publish gate (SPEC 7, 9): no report while the latest check run has an error-level failure
-or before any check ran, unless allow_failed_checks, which marks every page as a draft."""
+"""The publish gate (SPEC 7, 9): no report while the latest check run has an error-level failure,
+before any check ran, or when the latest check run is stale (a load or a build after it, a
+dataset it did not check, an unfinished or failed build), unless allow_failed_checks, which
+marks every page as a draft and says why."""
 
 from __future__ import annotations
 
@@ -135,7 +137,7 @@ def test_empty_marts_render_no_eligible_episodes_instead_of_failing(draft_site: 
 
 
 def test_a_missing_warehouse_is_a_configuration_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does not exist") as raised:
+    with pytest.raises(ConfigError, match="no warehouse at") as raised:
         render(tmp_path / "nowhere.duckdb")
     assert raised.value.exit_code == 2
 
@@ -146,3 +148,104 @@ def test_a_warehouse_without_reporting_views_asks_for_trd_build(tmp_path: Path) 
     with pytest.raises(ConfigError, match="trd build") as raised:
         render(warehouse)
     assert raised.value.exit_code == 2
+
+
+def _load_after_the_check(con: duckdb.DuckDBPyConnection) -> None:
+    """The issue's case: another dataset is loaded after the latest check run (10:00)."""
+    con.execute(
+        "insert into raw.datasets (dataset_id, source, title, primary_analysis, config_sha256, "
+        "_load_id, loaded_at) values ('ELEKT-D', 'trial', 'late trial', 'nri', "
+        "'e1' || repeat('0', 62), 'L9', timestamp '2026-11-20 11:00')"
+    )
+
+
+def _build_after_the_check(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "insert into dq.builds values ('b-late', 'build', null, timestamp '2026-11-20 12:00', "
+        "timestamp '2026-11-20 12:05', 'success', 500, 0)"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "says", "fix"),
+    [
+        (
+            _load_after_the_check,
+            "dataset ELEKT-D was loaded after the latest build (started 2026-11-20 09:45:00 UTC), "
+            "so the marts do not include it; the latest check run did not check the loaded "
+            "version of dataset ELEKT-D",
+            "run `trd build`, then `trd check`, then `trd report` again",
+        ),
+        (
+            _build_after_the_check,
+            "the latest check run (started 2026-11-20 10:00:00 UTC) is older than the latest "
+            "build (started 2026-11-20 12:00:00 UTC)",
+            "run `trd check`, then `trd report` again",
+        ),
+        (
+            "update raw.datasets set _load_id = 'L1-reloaded' where dataset_id = 'TRIAL-A'",
+            "the latest check run did not check the loaded version of dataset TRIAL-A",
+            "run `trd check`, then `trd report` again",
+        ),
+        (
+            "update dq.builds set status = 'running', finished_at = null",
+            "the latest build (started 2026-11-20 09:45:00 UTC) did not finish",
+            "run `trd build`, then `trd check`, then `trd report` again",
+        ),
+        (
+            "update dq.builds set status = 'failed'",
+            "the latest build (started 2026-11-20 09:45:00 UTC) failed",
+            "run `trd build`, then `trd check`, then `trd report` again",
+        ),
+        (
+            "delete from dq.builds",
+            "no build of the marts is recorded in this warehouse",
+            "run `trd build`, then `trd check`, then `trd report` again",
+        ),
+    ],
+    ids=[
+        "load_after_check",
+        "build_after_check",
+        "reloaded",
+        "build_unfinished",
+        "build_failed",
+        "no_build",
+    ],
+)
+def test_a_stale_check_run_does_not_publish_and_names_what_to_run(
+    built_warehouse: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: object,
+    says: str,
+    fix: str,
+) -> None:
+    # given the fixture's passing check run, and then this change to the warehouse
+    warehouse = with_data(built_warehouse, tmp_path, change)
+    out = tmp_path / "site"
+    # when the report is asked for
+    code = main(["--warehouse", str(warehouse), "report", "--out", str(out)])
+    # then it is refused (exit 1), saying why and naming the commands to run, and nothing is
+    # written
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert code == 1
+    assert "does not vouch for the warehouse as it is" in err
+    assert says in err
+    assert f"Fix: {fix}" in err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_allow_failed_checks_renders_a_stale_warehouse_with_a_banner_saying_so(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    # given a dataset loaded after the latest check run
+    warehouse = with_data(built_warehouse, tmp_path, _load_after_the_check)
+    # then the override renders a draft whose banner says the results are stale, and why
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        gate = publish_gate(con, allow_failed_checks=True)
+    assert gate.banner is not None
+    assert gate.banner.startswith("NOT VALIDATED: the data-quality results are stale (")
+    assert "dataset ELEKT-D was loaded after the latest build" in gate.banner
+    assert gate.banner.endswith("Rendered with --allow-failed-checks; do not publish.")

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from trd import console
 from trd.demo.concepts import load_vocabulary
 from trd.demo.registry import DATASET_ID as REGISTRY_ID
 from trd.demo.registry import write_registry
 from trd.demo.trials import TRIALS, write_trial
 from trd.demo.writers import replace_folder
 from trd.errors import ConfigError
+from trd.outputs import output_folder
 
 DEFAULT_PERSONS = 5000
 DEFAULT_SEED = 20261127
@@ -37,22 +39,19 @@ def generate(out: Path, persons: int = DEFAULT_PERSONS, seed: int = DEFAULT_SEED
             "pass a positive registry size, e.g. --persons 5000",
         )
     vocab = load_vocabulary()  # fail on an incomplete seed before writing anything
-    out = Path(out)
+    out = output_folder(Path(out), "--data")
     started = time.perf_counter()
-    _say(f"trd demo: writing demo datasets to {out} (seed {seed})")
+    console.say(f"trd demo: writing demo datasets to {out} (seed {seed})")
     folders = []
     for stream, trial in enumerate(TRIALS):
         rng = np.random.default_rng([seed, stream])
         folders.append(
             replace_folder(out / trial.dataset_id, partial(write_trial, trial, rng=rng, seed=seed))
         )
-        _say(f"  {trial.dataset_id}: {trial.design.n_randomised} subjects randomised")
-    registry = partial(write_registry, persons=persons, seed=seed, vocab=vocab, progress=_say)
+        console.detail(f"  {trial.dataset_id}: {trial.design.n_randomised} subjects randomised")
+    registry = partial(
+        write_registry, persons=persons, seed=seed, vocab=vocab, progress=console.say
+    )
     folders.append(replace_folder(out / REGISTRY_ID, registry))
-    _say(f"trd demo: {len(folders)} datasets in {time.perf_counter() - started:.1f} s")
+    console.say(f"trd demo: {len(folders)} datasets in {time.perf_counter() - started:.1f} s")
     return folders
-
-
-def _say(message: str) -> None:
-    """Progress goes to stdout at once (a 1M-person registry runs for a while)."""
-    print(message, flush=True)
