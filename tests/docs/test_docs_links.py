@@ -7,6 +7,7 @@ checked as GitHub makes them from headings (`markdown_links.slug`).
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote
@@ -58,6 +59,11 @@ def test_the_readme_links_to_every_docs_page() -> None:
     assert pages - linked == set()
 
 
+def test_the_readme_first_link_is_to_the_projects_own_docs() -> None:
+    first = links(REPO_ROOT / "README.md")[0]
+    assert first.target.startswith("docs/"), first
+
+
 def test_the_readme_starts_with_the_two_commands() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     first_block = readme.split("```")[1]
@@ -66,13 +72,47 @@ def test_the_readme_starts_with_the_two_commands() -> None:
 
 
 def test_no_tracked_file_refers_to_a_folder_beside_the_clone() -> None:
-    shared = ("../" + "shared").encode()  # written apart, so that this file does not name it
+    # written apart, so that this file does not name them
+    beside = [("../" + "shared").encode(), ("/work/" + "shared").encode()]
     referring = [
         p.relative_to(REPO_ROOT).as_posix()
         for p in tracked_files()
-        if p.is_file() and shared in p.read_bytes()
+        if p.is_file() and any(name in p.read_bytes() for name in beside)
     ]
     assert referring == []
+
+
+SECTION_CITATION = re.compile(rb"\b" + b"SPEC" + rb" ?(section )?\d")
+"""A citation of a numbered section of a document users do not have (written apart, as above)."""
+
+
+def test_no_tracked_file_cites_a_section_number_of_an_outside_document() -> None:
+    citing = [
+        f"{p.relative_to(REPO_ROOT).as_posix()}:{number}"
+        for p in tracked_files()
+        if p.is_file()
+        for number, line in enumerate(p.read_bytes().splitlines(), start=1)
+        if SECTION_CITATION.search(line)
+    ]
+    assert citing == []
+
+
+PAGE_REFERENCE = re.compile(r"\bdocs/([a-z0-9-]+\.md)(?:#([a-z0-9_-]+))?")
+"""How code, SQL, YAML and messages cite a page: `docs/derivations.md#timepoint-windows`."""
+
+
+def test_every_page_and_anchor_cited_outside_the_docs_exists() -> None:
+    dead = []
+    for p in tracked_files():
+        if not p.is_file() or p.suffix not in {".py", ".sql", ".yml", ".yaml", ".csv", ".qmd"}:
+            continue
+        text = p.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in PAGE_REFERENCE.finditer(line):
+                page, anchor = REPO_ROOT / "docs" / match[1], match[2]
+                if not page.exists() or (anchor and anchor not in anchors(page)):
+                    dead.append(f"{p.relative_to(REPO_ROOT).as_posix()}:{number}: {match[0]}")
+    assert dead == []
 
 
 @pytest.mark.parametrize(
