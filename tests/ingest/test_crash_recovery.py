@@ -1,5 +1,6 @@
 """A load killed mid-way (SIGKILL: no cleanup code runs) leaves the warehouse as it was; the next
-ingest drops the stale staging schema and loads (SPEC 4, docs/architecture.md step 7). Ctrl-C
+ingest drops the stale staging schema and loads (docs/dataset-contract.md#what-gets-rejected,
+docs/architecture.md step 7). Ctrl-C
 stops a load within a second, exit code 130, with nothing of it kept."""
 
 from __future__ import annotations
