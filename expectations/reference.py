@@ -1,6 +1,7 @@
 """Reference lists the checks need, read from the dbt seeds so that each rule is written once.
 
-The seeds (`seeds/*.csv`, SPEC 3.3 and 5) are what the dbt models use: scale ranges, the default
+The seeds (`seeds/*.csv`, docs/code-lists.md and docs/derivations.md#scales) are what the dbt
+models use: scale ranges, the default
 PARAMCD map, concept sets and the treatment-class vocabulary. The raw checks run inside ingest,
 before any `dbt build` has loaded the seeds into the warehouse, so they read the CSV files.
 Biomarkers too: the units each marker may come in (`biomarker_units`), the ADLB parameter codes
@@ -65,7 +66,8 @@ def concept_sets() -> tuple[ConceptRow, ...]:
 
 @cache
 def treatment_classes() -> tuple[str, ...]:
-    """The SPEC 3 treatment_class vocabulary (seed `treatment_classes`)."""
+    """The treatment_class vocabulary (docs/derivations.md#treatment-classes) (seed
+    `treatment_classes`)."""
     return tuple(r["treatment_class"] for r in _read("treatment_classes"))
 
 

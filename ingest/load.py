@@ -1,4 +1,5 @@
-"""`trd ingest DIR...` (SPEC 2, 4 and 8): load dataset folders into `raw`, atomically.
+"""`trd ingest DIR...` (docs/architecture.md, docs/dataset-contract.md#what-gets-rejected and
+docs/privacy.md): load dataset folders into `raw`, atomically.
 
 Enters: dataset folders (data files and a dataset.yml). Leaves: the datasets' rows in the `raw`
 contract tables, their settings in `raw.dataset_*`, and one `raw.load_audit` row per file per

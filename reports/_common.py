@@ -4,8 +4,8 @@ The `.qmd` pages import this module (`import _common as rc`) from their own fold
 and under the nbclient fallback alike. It reads `TRD_WAREHOUSE`, `TRD_SMALL_CELL_THRESHOLD` and
 `TRD_SUPPRESSION`, which `reports/render.py` sets. Pages read only `reporting.*` (suppressed
 views, the data-quality results and provenance included) and, on the methods page, the public
-`reference` code lists: never the marts, raw or dq (SPEC 8). Counts reach a page only as the
-views' `*_display` texts (`shown`), so no page applies a suppression rule of its own.
+`reference` code lists: never the marts, raw or dq (docs/privacy.md). Counts reach a page only
+as the views' `*_display` texts (`shown`), so no page applies a suppression rule of its own.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ SCALE_LABEL = {"MADRS": "MADRS", "HAMD17": "HAM-D17", "QIDS_SR16": "QIDS-SR16", 
 def connection() -> duckdb.DuckDBPyConnection:
     """One read-only connection per page: reports never write, and may run beside each other.
     Under `trd report --suppression cms` the connection makes every reporting view apply cms
-    to every dataset (SPEC 8)."""
+    to every dataset (docs/privacy.md)."""
     con = duckdb.connect(os.environ["TRD_WAREHOUSE"], read_only=True)
     if os.environ.get(SUPPRESSION_ENV):
         force_cms_suppression(con)
@@ -244,8 +244,9 @@ plt.rcParams.update(
 
 
 def suppression_note() -> str:
-    """The caption sentence every table with counts carries (SPEC 8): the rule depends on each
-    dataset's policy (reporting.datasets.suppression), so it says both."""
+    """The caption sentence every table with counts carries
+    (docs/privacy.md#small-cell-suppression): the rule depends on each dataset's policy
+    (reporting.datasets.suppression), so it says both."""
     t = threshold()
     return (
         "Counts follow each dataset's small-cell policy (its <code>suppression</code>; see "

@@ -14,7 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
 SMALL_CELL_THRESHOLD = 11
-"""Counts from 1 to threshold-1 are suppressed in reports (SPEC 8, CMS cell-size policy)."""
+"""Counts from 1 to threshold-1 are suppressed in reports (docs/privacy.md#small-cell-suppression,
+CMS cell-size policy)."""
 SUPPRESSION_ENV = "TRD_SUPPRESSION"
 """`trd report --suppression cms` hands the forced policy to the report pages in this variable."""
 SUPPRESSION_VARIABLE = "trd_suppression"
@@ -23,7 +24,8 @@ on a connection, every dataset is suppressed as `cms` in what that connection re
 
 
 def force_cms_suppression(con: duckdb.DuckDBPyConnection) -> None:
-    """Make every reporting view read on `con` apply `cms` to every dataset (SPEC 8)."""
+    """Make every reporting view read on `con` apply `cms` to every dataset
+    (docs/privacy.md#small-cell-suppression)."""
     con.execute(f"set variable {SUPPRESSION_VARIABLE} = 'cms'")
 
 

@@ -1,4 +1,4 @@
-"""Checks of the registry tables (OMOP CDM v5.4), SPEC 7 'raw'.
+"""Checks of the registry tables (OMOP CDM v5.4), docs/data-quality.md#checks-on-registry-files.
 
 Each check is a row (see `expectations.checks`). Score and biomarker records are recognised as
 `int_registry__concept_map` and `int_registry__assessments` recognise them (seed
@@ -31,7 +31,8 @@ from expectations.reference import (
 from ingest.contracts import TABLES
 
 MAX_AGE = 90
-"""Ages implied by year_of_birth above this are a warning (SPEC 8: marts top-code them)."""
+"""Ages implied by year_of_birth above this are a warning (docs/privacy.md#ages: marts top-code
+them)."""
 
 EVENT_DATES: dict[str, str] = {
     "condition_occurrence": "condition_start_date",
@@ -251,7 +252,7 @@ CONCEPT_CHECKS: tuple[Check, ...] = (
         "wrong id; correct seeds/concept_sets.csv or the export's concept table.",
     ),
 )
-"""Checks of the dataset's own vocabulary against the code lists (SPEC 3.3)."""
+"""Checks of the dataset's own vocabulary against the code lists (docs/code-lists.md)."""
 
 
 PERSON_CHECKS: tuple[Check, ...] = (

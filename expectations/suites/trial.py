@@ -1,7 +1,9 @@
-"""Checks of the trial tables (CDISC ADaM: ADSL, ADQS, ADLB), SPEC 7 'raw'.
+"""Checks of the trial tables (CDISC ADaM: ADSL, ADQS, ADLB),
+docs/data-quality.md#checks-on-trial-files.
 
 Each check is a row (see `expectations.checks`). The baseline that ADQS checks compare with is
-derived exactly as `int_trial__baselines` does (SPEC 5): among scored records (PARAMCD mapped to a
+derived exactly as `int_trial__baselines` does (docs/derivations.md#trial-baselines): among scored
+records (PARAMCD mapped to a
 scale, no DTYPE, AVAL and ADY present, ADY not 0), the ABLFL = 'Y' record, else the last record
 with ADY <= 1 (latest ADY, then latest file row). Flags and codes are compared as dbt staging
 reads them: trimmed, PARAMCD and flags upper-cased.
@@ -28,7 +30,7 @@ FLAG_VALUES = ("Y", "N", "")
 SEX_VALUES = ("F", "M", "U", "UNDIFFERENTIATED")
 """CDISC controlled terminology for SEX (codelist C66731)."""
 MAX_AGE = 90
-"""HIPAA Safe Harbor: ages above 90 must be top-coded (SPEC 8)."""
+"""HIPAA Safe Harbor: ages above 90 must be top-coded (docs/privacy.md#ages)."""
 BASELINE_COMPLETENESS = 0.9
 SPONSOR_TOLERANCE = 0.001
 """BASE and CHG may differ from ours by rounding only."""
@@ -80,7 +82,8 @@ def _in_adsl(table: str) -> Check:
     )
 
 
-# ADQS records that carry a scale score, ranked as baseline candidates (SPEC 5).
+# ADQS records that carry a scale score, ranked as baseline candidates
+# (docs/derivations.md#trial-baselines).
 _SCORED = """
 scored as (
     select
@@ -201,7 +204,8 @@ ADQS_CHECKS: tuple[Check, ...] = (
         ),
         "the sponsor's BASE should equal our baseline (the ABLFL = 'Y' record, else the last "
         "record on or before day 1)",
-        "Compare the sponsor's baseline definition with SPEC 5; set ABLFL on the record the "
+        "Compare the sponsor's baseline definition with docs/derivations.md#trial-baselines; set "
+        "ABLFL on the record the "
         "sponsor used if that is the intended baseline.",
         threshold=SPONSOR_TOLERANCE,
     ),

@@ -1,6 +1,6 @@
 {#-
     reporting.dataset_files: the files of each dataset's current load, with their SHA-256 and
-    row counts, for the provenance table (SPEC 9). Row counts follow the dataset's small-cell
+    row counts, for the provenance table (docs/reading-a-report.md#provenance). Row counts follow the dataset's small-cell
     policy: a small count reads "<T"; and every file of a dataset whose first attrition count
     is hidden in reporting.attrition reads "suppressed" (the ADSL / PERSON file has that many
     rows, and a record file may have one row per subject too). Rejected loads are not listed.

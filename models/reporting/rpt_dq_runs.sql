@@ -1,6 +1,6 @@
 {#-
     reporting.dq_runs: the data-quality `check` runs, newest first, with their checks counted by
-    severity and result, for the report's status line and the data-quality page (SPEC 7 and 9).
+    severity and result, for the report's status line and the data-quality page (docs/data-quality.md).
     Counts of checks, not of patients: nothing to suppress. is_latest marks the run a report
     rests on (the publish gate, reports/render.py, reads the same run).
 -#}

@@ -1,6 +1,6 @@
-"""Provenance (SPEC 9): datasets and their files with SHA-256 and load times
-(reporting.datasets, reporting.dataset_files: row counts already under the small-cell rule),
-the code version and the tool versions."""
+"""Provenance (docs/reading-a-report.md#provenance): datasets and their files with SHA-256 and
+load times (reporting.datasets, reporting.dataset_files: row counts already under the small-cell
+rule), the code version and the tool versions."""
 
 from __future__ import annotations
 

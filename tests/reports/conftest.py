@@ -75,8 +75,9 @@ def draft_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def open_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The fixture warehouse with the defaults of SPEC 8 (trials `suppression: none`, so both
-    trials' day-28 comparisons show and pool) and REG-B marked as demo data (`synthetic`)."""
+    """The fixture warehouse with the defaults of docs/privacy.md#small-cell-suppression (trials
+    `suppression: none`, so both trials' day-28 comparisons show and pool) and REG-B marked as
+    demo data (`synthetic`)."""
     warehouse = copy_warehouse(built_warehouse, tmp_path_factory.mktemp("open"))
     con = duckdb.connect(str(warehouse))
     try:

@@ -1,10 +1,12 @@
-"""REGISTRY-OMOP: a synthetic OMOP CDM v5.4 export of adults treated for depression (SPEC 3.2).
+"""REGISTRY-OMOP: a synthetic OMOP CDM v5.4 export of adults treated for depression
+(docs/dataset-contract.md#registry-files-omop-cdm-v54).
 
 Each person gets an antidepressant history, then one *index treatment*: a ketamine infusion
 series, an esketamine course, a new standard AD, an augmentation agent added to a current AD, or
 a course of electroconvulsive therapy (ECT, in `procedure_occurrence`).
 Histories are built from 30-day fills, with late refills that merge into one era (gap <= 30 days)
-or split it (gap > 30), switches and cross-tapers, so that SPEC 5's era and TRD rules have real
+or split it (gap > 30), switches and cross-tapers, so that the era and TRD rules of
+docs/derivations.md#registry-cohort have real
 work to do. About half the persons meet the TRD rule (>= 2 distinct standard ADs with adequate
 >= 42-day eras in the 730 days before index); the others fail it for the reasons real data fail it:
 one trial only, a trial too short, a trial too old, no prior AD, no MDD diagnosis (or one only
@@ -110,7 +112,8 @@ BASELINE_PRESENT = 0.92
 EARLIER_SCORE_SHARE = 0.30
 """Persons with an older PHQ-9 (40-120 days before index), which must not be the baseline."""
 ZERO_BASELINE_SHARE = 0.002
-"""Data-entry zeros: a baseline of 0 is unusable (SPEC 5) and counted by a warn-level check."""
+"""Data-entry zeros: a baseline of 0 is unusable (docs/derivations.md#trial-baselines) and counted
+by a warn-level check."""
 MADRS_SHARE = {
     "ketamine": 0.25,
     "esketamine": 0.25,
@@ -121,7 +124,8 @@ MADRS_SHARE = {
 PHQ9_BASELINE = (18.0, 4.0, 10)  # mean, SD, minimum of TRD outpatients
 MADRS_BASELINE = (31.0, 6.0, 16)
 
-# Antidepressant histories: each profile is one way to meet or miss the TRD rule of SPEC 5.
+# Antidepressant histories: each profile is one way to meet or miss the TRD rule of
+# docs/derivations.md.
 PROFILES = ("trd_two", "trd_three", "one_trial", "too_short", "too_old", "first_line")
 PROFILE_SHARES = (0.42, 0.08, 0.15, 0.10, 0.10, 0.15)
 CURRENT_AD_SHARE = {

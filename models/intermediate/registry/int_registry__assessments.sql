@@ -1,10 +1,10 @@
--- Depression scale totals of each registry episode's person (SPEC 5), in the harmonised
+-- Depression scale totals of each registry episode's person (docs/derivations.md#scales), in the harmonised
 -- assessment interface shared with int_trial__assessments. Scores come from observation and
 -- measurement alike. A record is a score of scale X when its concept is in the concept set
 -- `<x>_total` (with descendants, int_registry__concept_map), or, for records whose concept is 0
 -- or null (Synthea-style exports), when its *_source_value equals the seed's LOINC code. The scale
 -- name is the concept set name without `_total`, upper-cased (phq9_total -> PHQ9).
--- study_day = record date - index date (SPEC 5: registry day after index). Out-of-range values are
+-- study_day = record date - index date (docs/derivations.md#day-after-index: registry day after index). Out-of-range values are
 -- rejected at ingest (GX), so none are filtered here.
 
 with episodes as (

@@ -1,4 +1,4 @@
-{#- Trial baseline per episode and scale (SPEC 5): the ABLFL = 'Y' record; without one, the last
+{#- Trial baseline per episode and scale (docs/derivations.md#trial-baselines): the ABLFL = 'Y' record; without one, the last
     record with ADY <= 1. Only scored records count (no DTYPE rows, no null AVAL). Ties are broken
     deterministically: among several ABLFL records (a data error that GX reports) and among
     fallback records the latest ADY wins, then the latest row of the file. -#}
