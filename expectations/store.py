@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
-import great_expectations as gx
 
+from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.results import CheckResult
 
 FAILING_KEYS_SHOWN = 10
@@ -57,8 +57,9 @@ DQ_DDL: tuple[str, ...] = (
 
 
 def create_dq_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `dq.runs` and `dq.check_results` (idempotent)."""
-    for ddl in DQ_DDL:
+    """Create the `dq` tables (idempotent). `trd build` calls it too: the reporting views read
+    them (models/reporting/_dq__sources.yml) before any check has run."""
+    for ddl in (*DQ_DDL, CONCEPT_DIAGNOSTICS_DDL):
         con.execute(ddl)
 
 
@@ -75,6 +76,8 @@ def record_run(
 
     The caller owns the transaction (ingest records its run with the load it belongs to).
     """
+    import great_expectations as gx  # only here: `trd build` imports this module for its DDL
+
     run_id = str(uuid.uuid4())
     create_dq_schema(con)
     rows = [

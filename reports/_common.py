@@ -3,10 +3,9 @@
 The `.qmd` pages import this module (`import _common as rc`) from their own folder, under Quarto
 and under the nbclient fallback alike. It reads `TRD_WAREHOUSE`, `TRD_SMALL_CELL_THRESHOLD` and
 `TRD_SUPPRESSION`, which `reports/render.py` sets. Pages read only `reporting.*` (suppressed
-views), `dq.*`, `raw.datasets`, `raw.load_audit` and the `reference` seeds: never the marts
-(docs/privacy.md).
-Counts reach a page only as the views' `*_display` texts (`shown`) or through `count_text`,
-which applies the same rule, so no page prints a small count.
+views, the data-quality results and provenance included) and, on the methods page, the public
+`reference` code lists: never the marts, raw or dq (docs/privacy.md). Counts reach a page only
+as the views' `*_display` texts (`shown`), so no page applies a suppression rule of its own.
 """
 
 from __future__ import annotations
@@ -96,15 +95,6 @@ def threshold() -> int:
 
 
 # ---- numbers as text -------------------------------------------------------------------------
-
-
-def count_text(value: int | float | None) -> str:
-    """A count that does not come from a reporting view (file rows, failing records), hidden
-    here by the same rule as in the views: 1 to T-1 reads "<T"; zero is shown."""
-    if value is None:
-        return "–"
-    k = int(value)
-    return f"<{threshold()}" if 1 <= k < threshold() else f"{k:,}"
 
 
 def shown(display: str | None) -> str:
@@ -254,12 +244,16 @@ plt.rcParams.update(
 
 
 def suppression_note() -> str:
-    """The caption sentence every page with counts carries (docs/privacy.md)."""
+    """The caption sentence every table with counts carries
+    (docs/privacy.md#small-cell-suppression): the rule depends on each dataset's policy
+    (reporting.datasets.suppression), so it says both."""
     t = threshold()
     return (
-        f"<b>&lt;{t}</b>: a count from 1 to {t - 1}, hidden with its rate and confidence "
-        f"interval (small-cell rule, as in the CMS cell-size policy). <b>suppressed</b>: hidden "
-        f"so that a small count elsewhere cannot be worked out by subtraction. 0 is shown."
+        "Counts follow each dataset's small-cell policy (its <code>suppression</code>; see "
+        "Provenance): <b>none</b> (trials, whose per-arm results are published) shows exact "
+        f"counts; under <b>cms</b> (registries) <b>&lt;{t}</b> is a count from 1 to {t - 1}, "
+        "hidden with its rate and confidence interval, and <b>suppressed</b> is hidden so that "
+        "a small count elsewhere cannot be worked out by subtraction. 0 is shown."
     )
 
 
@@ -302,3 +296,32 @@ def tool_versions() -> dict[str, str]:
 def rows_of(df: pl.DataFrame) -> list[dict[str, Any]]:
     """Frame rows as dicts, the shape `table` takes."""
     return df.to_dicts()
+
+
+# ---- words for findings ----------------------------------------------------------------------
+
+TIMEPOINT_WORDS = {
+    "H24": "24 hours",
+    "D7": "day 7",
+    "W2": "week 2",
+    "D28": "day 28",
+    "W6": "week 6",
+    "W8": "week 8",
+    "W12": "week 12",
+}
+
+
+def timepoint_words(timepoint: str) -> str:
+    """'D28' -> 'day 28' (the sentence form of a timepoint code)."""
+    return TIMEPOINT_WORDS.get(timepoint, timepoint)
+
+
+def points(x: float) -> str:
+    """A risk difference in whole percentage points, with a true minus sign: -0.123 -> '−12'."""
+    text = f"{100 * x:.0f}"
+    return "0" if text == "-0" else text.replace("-", "\u2212")
+
+
+def whole_pct(rate: float) -> str:
+    """0.536 -> '54%'."""
+    return f"{100 * rate:.0f}%"

@@ -321,3 +321,234 @@ def marker_change(rows: list[dict[str, Any]]) -> plt.Figure:
     axes[0][0].set_ylim(0.4, len(keys) + 0.6)
     fig.tight_layout()
     return fig
+
+
+# ---- findings (index) ------------------------------------------------------------------------
+
+
+def _diamond(ax: plt.Axes, y: float, est: float, low: float, high: float, colour: str) -> None:
+    """The pooled estimate as a diamond spanning its confidence interval."""
+    ax.fill([low, est, high, est], [y, y + 0.28, y, y - 0.28], color=colour, edgecolor="#111827")
+
+
+def findings_forest(questions: list[Any]) -> plt.Figure:
+    """Response risk difference (percentage points, 95% CI) per question at its timepoint, in
+    two labelled panels: randomised trials (each trial a square, the pooled estimate a diamond)
+    and registries (unadjusted: open square; adjusted: filled circle, the imbalanced ones
+    marked). `questions` are sections.findings.Question objects."""
+    trial_rows: list[tuple[str, str, Any]] = []
+    registry_rows: list[tuple[str, str, Any]] = []
+    for q in questions:
+        head = f"{q.title} · {rc.timepoint_words(q.timepoint)}"
+        for t in q.trials:
+            trial_rows.append((f"{head}\n{t['dataset_id']}", "trial", t))
+        if q.pooled is not None:
+            trial_rows.append((f"{head}\npooled, {q.pooled['k']} trials", "pooled", q))
+        for r in q.registry:
+            # a registry may answer at its nearest timepoint: label the row with its own
+            own = f"{q.title} · {rc.timepoint_words(r['timepoint'])}"
+            registry_rows.append((f"{own}\n{r['dataset_id']} unadjusted", "crude", r))
+            if r["risk_difference"] is not None:
+                flag = " (imbalanced)" if r["is_imbalanced"] else ""
+                registry_rows.append((f"{own}\n{r['dataset_id']} adjusted{flag}", "adjusted", r))
+    panels = [
+        (n, rows) for n, rows in (("trials", trial_rows), ("registry", registry_rows)) if rows
+    ]
+    heights = [len(rows) + 1 for _, rows in panels]
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(9, 1.0 + 0.5 * sum(heights)),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights, "hspace": 0.25},
+    )
+    for ax, (name, rows) in zip(axes[:, 0], panels, strict=True):
+        ys = list(range(len(rows), 0, -1))
+        for y, (_, kind, row) in zip(ys, rows, strict=True):
+            if kind == "pooled":
+                p = row.pooled
+                colour = rc.class_colour(row.treatment_class)
+                _diamond(ax, y, 100 * p["estimate"], 100 * p["ci_low"], 100 * p["ci_high"], colour)
+                continue
+            colour = rc.class_colour(row["treatment_class"])
+            prefix = "crude_" if kind == "crude" else ""
+            est, low, high = (
+                100 * row[f"{prefix}risk_difference{s}"] for s in ("", "_ci_low", "_ci_high")
+            )
+            ax.plot([low, high], [y, y], color=colour, linewidth=2)
+            if kind == "crude":
+                ax.plot(est, y, "s", color=colour, markerfacecolor="white", markersize=7)
+            elif kind == "adjusted":
+                ax.plot(est, y, "o", color=colour, markersize=7)
+            else:
+                ax.plot(est, y, "s", color=colour, markersize=7)
+        ax.axvline(0, color="#111827", linewidth=1)
+        ax.set_yticks(ys, [label for label, _, _ in rows], fontsize=8)
+        ax.set_ylim(0.4, len(rows) + 0.6)
+        title = (
+            "Randomised trials: each trial (square) and the pooled estimate (diamond)"
+            if name == "trials"
+            else "Registries, observational: unadjusted (open square) and adjusted (circle)"
+        )
+        ax.set_title(title, loc="left", fontsize=10)
+        rc.style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+    # a difference of proportions lies within ±100 points; a 2-trial HKSJ interval may not
+    low, high = axes[-1, 0].get_xlim()
+    axes[-1, 0].set_xlim(max(low, -105), min(high, 105))
+    axes[-1, 0].set_xlabel(
+        "Response, risk difference in percentage points (95% CI)\n"
+        "← favours the reference  ·  favours the class →"
+    )
+    return fig
+
+
+def response_timecourse(
+    rows: list[dict[str, Any]], timepoints: list[tuple[int, str]]
+) -> plt.Figure:
+    """Response rate (primary analysis, Wilson 95% CI) by class from H24 to W12, one panel per
+    dataset and scale, so that a rapid effect shows at H24 and day 7 within each dataset's own
+    comparison. Timepoints evenly spaced; hidden rates are not drawn."""
+    panels = list(dict.fromkeys((r["source"], r["dataset_id"], r["scale"]) for r in rows))
+    panels.sort(key=lambda p: (p[0] != "trial", p[1], p[2]))
+    ncols = min(3, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4.0 * ncols, 3.0 * nrows), squeeze=False, sharey=True
+    )
+    position = {tp: i for i, (_, tp) in enumerate(timepoints)}
+    classes: dict[str, None] = {}
+    for ax, (source, dataset_id, scale) in zip(axes.flat, panels, strict=False):
+        mine = [r for r in rows if (r["dataset_id"], r["scale"]) == (dataset_id, scale)]
+        for cls in sorted(
+            {r["treatment_class"] for r in mine},
+            key=lambda c: min(r["class_order"] or 99 for r in mine if r["treatment_class"] == c),
+        ):
+            points = sorted(
+                (position[r["timepoint"]], r)
+                for r in mine
+                if r["treatment_class"] == cls and r["response_rate"] is not None
+            )
+            if not points:
+                continue
+            classes[cls] = None
+            xs = [x for x, _ in points]
+            ys = [100 * r["response_rate"] for _, r in points]
+            colour = rc.class_colour(cls)
+            err = [
+                [y - 100 * r["response_ci_low"] for y, (_, r) in zip(ys, points, strict=True)],
+                [100 * r["response_ci_high"] - y for y, (_, r) in zip(ys, points, strict=True)],
+            ]
+            ax.errorbar(
+                xs,
+                ys,
+                yerr=err,
+                fmt="-o",
+                color=colour,
+                ecolor=colour,
+                capsize=2,
+                linewidth=1.8,
+                markersize=4,
+                alpha=0.9,
+            )
+        ax.set_xticks(range(len(timepoints)), [tp for _, tp in timepoints], fontsize=8)
+        ax.set_xlim(-0.4, len(timepoints) - 0.6)
+        ax.set_ylim(0, 100)
+        label = "registry" if source == "registry" else "trial"
+        ax.set_title(
+            f"{dataset_id} ({label}) · {rc.SCALE_LABEL.get(scale, scale)}", loc="left", fontsize=9
+        )
+        rc.style_axes(ax)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Response, % (95% CI)")
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    handles = [
+        Line2D([0], [0], color=rc.class_colour(c), marker="o", linewidth=2, label=rc.class_label(c))
+        for c in classes
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(len(handles), 4),
+        frameon=False,
+        bbox_to_anchor=(0.5, 0),
+    )
+    # room for the legend below the tick labels: about 0.35 inch per legend row, plus margin
+    rows = math.ceil(len(handles) / 4)
+    fig.tight_layout(rect=(0, (0.2 + 0.35 * rows) / fig.get_figheight(), 1, 1))
+    return fig
+
+
+def love_plot(rows: list[dict[str, Any]], threshold: float) -> plt.Figure:
+    """Standardised mean differences per covariate before (open circle) and after (filled)
+    weighting, one panel per comparison (class against the reference), with the |SMD| threshold
+    of balance as dashed lines: the OHDSI Love plot."""
+    panels = list(dict.fromkeys((r["dataset_id"], r["scale"], r["treatment_class"]) for r in rows))
+    ncols = min(2, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    covariates = sorted(
+        {(r["covariate_order"] or 99, r["covariate_label"] or r["covariate"]) for r in rows}
+    )
+    labels = [c for _, c in covariates]
+    ys = {c: len(labels) - i for i, c in enumerate(labels)}
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(5.2 * ncols, 0.8 + 0.32 * len(labels) * nrows),
+        squeeze=False,
+        sharey=True,
+    )
+    for ax, (dataset_id, scale, cls) in zip(axes.flat, panels, strict=False):
+        mine = [
+            r
+            for r in rows
+            if (r["dataset_id"], r["scale"], r["treatment_class"]) == (dataset_id, scale, cls)
+        ]
+        colour = rc.class_colour(cls)
+        for r in mine:
+            y = ys[r["covariate_label"] or r["covariate"]]
+            if r["smd_before"] is not None:
+                ax.plot(
+                    abs(r["smd_before"]),
+                    y,
+                    "o",
+                    color=colour,
+                    markerfacecolor="white",
+                    markersize=6,
+                )
+            if r["smd_after"] is not None:
+                ax.plot(abs(r["smd_after"]), y, "o", color=colour, markersize=6)
+        ax.axvline(threshold, color="#b91c1c", linestyle="--", linewidth=1)
+        ax.axvline(0, color="#111827", linewidth=1)
+        ax.set_title(
+            f"{dataset_id} · {rc.SCALE_LABEL.get(scale, scale)}\n{rc.class_label(cls)} vs "
+            f"{rc.class_label(mine[0]['reference_class']).lower()}",
+            loc="left",
+            fontsize=9,
+        )
+        ax.set_xlabel("|standardised mean difference|")
+        rc.style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+    for ax in axes[:, 0]:
+        ax.set_yticks(list(ys.values()), list(ys.keys()), fontsize=8)
+        ax.set_ylim(0.4, len(labels) + 0.6)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    handles = [
+        Line2D(
+            [0],
+            [0],
+            color="#374151",
+            marker="o",
+            markerfacecolor="white",
+            linestyle="",
+            label="before weighting",
+        ),
+        Line2D([0], [0], color="#374151", marker="o", linestyle="", label="after weighting"),
+        Line2D([0], [0], color="#b91c1c", linestyle="--", label=f"|SMD| = {threshold:g}"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0))
+    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))
+    return fig

@@ -1,16 +1,20 @@
 """`trd report`: publish gate, then render the Quarto project in this folder to HTML
 (docs/reading-a-report.md).
 
-Enters: a warehouse with `reporting.*` views (dbt), `dq.*` results (`trd check`) and the
-provenance tables of `raw`. Leaves: `index.html`, `data-quality.html` and `methods.html`,
-self-contained (no network needed to view), in `reports/_site/` unless told otherwise.
+Enters: a warehouse with `reporting.*` views (dbt) and `dq.*` results (`trd check`; the pages
+read them through `reporting.dq_*`, the gate here directly). Leaves: `index.html`,
+`data-quality.html`, `methods.html` and one `dataset-<dataset_id>.html` per loaded dataset
+(`dataset.qmd` with its `dataset_id` parameter), self-contained (no network needed to view), in
+`reports/_site/` unless told otherwise.
 
 The gate comes first: a report is not published while the latest `check` run has an error-level
 failure, nor before any check ran, nor when that run is stale (older than the latest build, not
 covering every loaded dataset in its loaded version, or the marts older than a load:
 expectations/freshness.py), unless `allow_failed_checks`, which stamps a red banner saying
-why on every page. Rendering uses `quarto render` when Quarto is on PATH; otherwise the same `.qmd`
-files are parsed here, executed with nbclient and exported with nbconvert and our own template
+why on every page. Rendering uses `quarto render` when Quarto is on PATH (the project, then
+`dataset.qmd` once per dataset with `-P dataset_id:...`); otherwise the same `.qmd` files are
+parsed here, executed with nbclient (a parameter cell injected after the `parameters`-tagged
+cell, as papermill and Quarto do) and exported with nbconvert and our own template
 (`_nbconvert/trd`), which inlines the stylesheet and loads no script.
 """
 
@@ -31,11 +35,13 @@ from pathlib import Path
 import duckdb
 import nbformat
 import yaml
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from expectations.freshness import stale_reasons
+from reports._pages import DATASET_PAGE, SITE_PAGES, dataset_page
 from trd import console, interrupts
 from trd.errors import ConfigError, DataRejected, TrdError
 from trd.outputs import output_folder
@@ -43,7 +49,7 @@ from trd.settings import SMALL_CELL_THRESHOLD, SUPPRESSION_ENV
 from trd.warehouse import open_warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent
-PAGES = ("index", "data-quality", "methods")
+PAGES = SITE_PAGES
 DEFAULT_OUT = REPORTS_DIR / "_site"
 CELL_TIMEOUT_S = 300
 
@@ -228,8 +234,14 @@ def _code_cell(body: list[str]) -> QmdCell:
     return QmdCell("code", "\n".join(body[k:]), options)
 
 
-def to_notebook(front: Mapping[str, object], cells: list[QmdCell]) -> nbformat.NotebookNode:
-    """An nbformat v4 notebook; `include: false` cells still run but show nothing."""
+def to_notebook(
+    front: Mapping[str, object],
+    cells: list[QmdCell],
+    parameters: Mapping[str, object] | None = None,
+) -> nbformat.NotebookNode:
+    """An nbformat v4 notebook; `include: false` cells still run but show nothing. With
+    `parameters`, a cell setting them is injected after the cell tagged `parameters` (papermill's
+    convention, which Quarto follows for `-P name:value`), tagged `injected-parameters`."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -243,8 +255,20 @@ def to_notebook(front: Mapping[str, object], cells: list[QmdCell]) -> nbformat.N
         else:
             code = nbformat.v4.new_code_cell(cell.source)
             code.metadata["trd_options"] = dict(cell.options)
+            tags = cell.options.get("tags") or []
+            code.metadata["tags"] = list(tags)
             nb.cells.append(code)
+            if parameters and "parameters" in tags:
+                nb.cells.append(_injected(parameters))
     return nb
+
+
+def _injected(parameters: Mapping[str, object]) -> nbformat.NotebookNode:
+    source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
+    cell = nbformat.v4.new_code_cell("# Injected parameters\n" + source)
+    cell.metadata["tags"] = ["injected-parameters"]
+    cell.metadata["trd_options"] = {"include": False}
+    return cell
 
 
 # ---- rendering -------------------------------------------------------------------------------
@@ -265,10 +289,14 @@ def _kernel_env(warehouse: Path, threshold: int, suppression: str | None) -> dic
     return env
 
 
-def _execute(nb: nbformat.NotebookNode, page: str, env: dict[str, str]) -> None:
-    """Run every cell in a fresh python3 kernel, cwd = reports/ (so `import _common` works)."""
+def _execute(
+    nb: nbformat.NotebookNode, page: str, env: dict[str, str], km: KernelManager | None = None
+) -> None:
+    """Run every cell in a python3 kernel, cwd = reports/ (so `import _common` works): a fresh
+    one, or `km`'s, which the per-dataset pages share (started by the first, imports kept)."""
     client = NotebookClient(
         nb,
+        km=km,
         kernel_name="python3",
         timeout=CELL_TIMEOUT_S,
         # quiet the kernel's own log (e.g. its TCP-transport notice): only cell errors matter
@@ -283,6 +311,11 @@ def _execute(nb: nbformat.NotebookNode, page: str, env: dict[str, str]) -> None:
             fix="this is a bug in the report or a warehouse built by another version; run "
             "`trd build` and try again, and report the message if it persists",
         ) from err
+    finally:
+        if km is not None and client.kc is not None:
+            # a shared kernel's client is ours to close (nbclient closes only its own kernels)
+            client.kc.stop_channels()
+            client.kc = None
 
 
 def _last_line(message: str) -> str:
@@ -331,31 +364,68 @@ def _export(nb: nbformat.NotebookNode, page: str, front: Mapping[str, object]) -
     return body
 
 
-def render_page_fallback(page: str, out: Path, env: dict[str, str]) -> Path:
-    """One `.qmd` -> notebook -> executed -> self-contained HTML, without Quarto."""
+def render_page_fallback(
+    page: str,
+    out: Path,
+    env: dict[str, str],
+    parameters: Mapping[str, object] | None = None,
+    name: str | None = None,
+    km: KernelManager | None = None,
+) -> Path:
+    """One `.qmd` -> notebook (with `parameters` injected) -> executed -> self-contained HTML
+    named `name` (default: the page's), without Quarto."""
     front, cells = parse_qmd((REPORTS_DIR / f"{page}.qmd").read_text(encoding="utf-8"))
-    nb = to_notebook(front, cells)
-    _execute(nb, page, env)
+    nb = to_notebook(front, cells, parameters)
+    _execute(nb, name or page, env, km)
     _visible_outputs(nb, page)
-    target = out / f"{page}.html"
+    target = out / f"{name or page}.html"
     target.write_text(_export(nb, page, front), encoding="utf-8")
     return target
 
 
-def _render_quarto(quarto: str, out: Path, env: dict[str, str]) -> list[Path]:
+def _render_quarto(
+    quarto: str, out: Path, env: dict[str, str], dataset_ids: list[str]
+) -> list[Path]:
+    """The project (its `render` list: the site pages), then `dataset.qmd` once per dataset with
+    `-P dataset_id:...` (Quarto injects it after the `parameters`-tagged cell)."""
+    _quarto(quarto, [str(REPORTS_DIR), "--output-dir", str(out)], env)
+    for dataset_id in dataset_ids:
+        _quarto(
+            quarto,
+            [
+                str(REPORTS_DIR / f"{DATASET_PAGE}.qmd"),
+                "-P",
+                f"dataset_id:{dataset_id}",
+                "--output",
+                f"{dataset_page(dataset_id)}.html",
+                "--output-dir",
+                str(out),
+            ],
+            env,
+        )
+        _collect(f"{dataset_page(dataset_id)}.html", out)
+    return [out / f"{page}.html" for page in PAGES] + [
+        out / f"{dataset_page(d)}.html" for d in dataset_ids
+    ]
+
+
+def _collect(name: str, out: Path) -> None:
+    """Move a page Quarto wrote beside its source into `out`: a file outside the project's
+    `render` list may ignore the output directory (quarto-dev/quarto-cli issue 14927)."""
+    stray = REPORTS_DIR / name
+    if not (out / name).exists() and stray.exists():
+        shutil.move(str(stray), out / name)
+
+
+def _quarto(quarto: str, args: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(
-        [quarto, "render", str(REPORTS_DIR), "--output-dir", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [quarto, "render", *args], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise TrdError(
             rule=f"quarto render failed: {_last_line(result.stderr or result.stdout)}",
             fix="read quarto's message above; set TRD_NO_QUARTO=1 to use the built-in renderer",
         )
-    return [out / f"{page}.html" for page in PAGES]
 
 
 def stamp_banner(page: Path, message: str) -> None:
@@ -404,20 +474,27 @@ def render(
             )
         gate = publish_gate(con, allow_failed_checks)
         threshold = _threshold(con)
+        dataset_ids = _dataset_ids(con)
     out = output_folder(out or DEFAULT_OUT, "--out")
     env = _kernel_env(warehouse.resolve(), threshold, suppression)
     if suppression:
         console.warn(f"trd report: small-cell suppression {suppression} applied to every dataset")
     started = time.perf_counter()
     quarto = None if os.environ.get("TRD_NO_QUARTO") else shutil.which("quarto")
-    pages = _render_quarto(quarto, out, env) if quarto else _render_fallback(out, env)
+    pages = (
+        _render_quarto(quarto, out, env, dataset_ids)
+        if quarto
+        else _render_fallback(out, env, dataset_ids)
+    )
     interrupts.check()
     if gate.banner:
         for page in pages:
             stamp_banner(page, gate.banner)
         console.warn(f"trd report: WARNING: {gate.banner}")
     elapsed = time.perf_counter() - started
-    others = ", ".join(p.name for p in pages[1:])
+    others = ", ".join(p.name for p in pages[1 : len(PAGES)])
+    if len(pages) > len(PAGES):
+        others += f" and {len(pages) - len(PAGES)} dataset pages"
     console.say(
         f"trd report: {len(pages)} pages in {elapsed:.1f} s: {pages[0]} ({others} beside it)"
     )
@@ -425,10 +502,38 @@ def render(
     return 0
 
 
-def _render_fallback(out: Path, env: dict[str, str]) -> list[Path]:
-    """The pages in parallel (one kernel each); on Ctrl-C, stop waiting for them."""
-    pool = ThreadPoolExecutor(max_workers=len(PAGES))
+def _dataset_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The datasets that get a page of their own (reporting.datasets)."""
+    if not _has_table(con, "reporting", "datasets"):
+        return []
+    return [
+        r[0] for r in con.execute("select dataset_id from reporting.datasets order by 1").fetchall()
+    ]
+
+
+def _render_fallback(out: Path, env: dict[str, str], dataset_ids: list[str]) -> list[Path]:
+    """The site pages in parallel (one kernel each) beside the dataset pages (one kernel for all,
+    in turn: a kernel's start and imports cost more than a page); on Ctrl-C, stop waiting."""
+    pool = ThreadPoolExecutor(max_workers=len(PAGES) + 1)
     try:
-        return list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+        datasets = pool.submit(_render_dataset_pages, out, env, dataset_ids)
+        pages = list(pool.map(lambda page: render_page_fallback(page, out, env), PAGES))
+        return pages + datasets.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _render_dataset_pages(out: Path, env: dict[str, str], dataset_ids: list[str]) -> list[Path]:
+    if not dataset_ids:
+        return []
+    km = KernelManager(kernel_name="python3")
+    try:
+        return [
+            render_page_fallback(
+                DATASET_PAGE, out, env, {"dataset_id": d}, name=dataset_page(d), km=km
+            )
+            for d in dataset_ids
+        ]
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)

@@ -45,10 +45,11 @@ class Visit:
     requests: list[str]
 
 
-def visit(page: Path, work: Path) -> Visit:
-    """Open `page` headless: screenshot, console log (stderr) and network log (JSON)."""
+def visit(page: Path, work: Path, width: int = 1280, height: int = 2000) -> Visit:
+    """Open `page` headless in a `width` x `height` window: screenshot, console log (stderr)
+    and network log (JSON)."""
     work.mkdir(parents=True, exist_ok=True)
-    png, netlog = work / f"{page.stem}.png", work / f"{page.stem}.netlog.json"
+    png, netlog = work / f"{page.stem}-{width}.png", work / f"{page.stem}-{width}.netlog.json"
     result = subprocess.run(
         [
             chromium(),
@@ -66,7 +67,7 @@ def visit(page: Path, work: Path) -> Visit:
             "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--log-net-log={netlog}",
             f"--screenshot={png}",
-            "--window-size=1280,2000",
+            f"--window-size={width},{height}",
             page.resolve().as_uri(),
         ],
         capture_output=True,
@@ -102,8 +103,9 @@ def painted(png: Path) -> float:
     return ImageStat.Stat(Image.open(png).convert("L")).stddev[0]
 
 
-def dom_after_scripts(page: Path, work: Path) -> str:
-    """The page's DOM after its scripts ran (what a reader's browser shows), offline."""
+def dom_after_scripts(page: Path, work: Path, width: int = 1280) -> str:
+    """The page's DOM after its scripts ran (what a reader's browser shows), offline, in a
+    window `width` pixels wide."""
     work.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
@@ -115,6 +117,7 @@ def dom_after_scripts(page: Path, work: Path) -> str:
             f"--user-data-dir={work / 'profile-dom'}",
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--virtual-time-budget=5000",
+            f"--window-size={width},2000",
             "--dump-dom",
             page.resolve().as_uri(),
         ],

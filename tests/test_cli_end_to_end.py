@@ -50,9 +50,12 @@ def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) 
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     printed = (proc.stdout + proc.stderr).splitlines()
     assert len(printed) <= 20 and "\x1b[" not in proc.stdout + proc.stderr, printed
-    for page in ("index.html", "data-quality.html", "methods.html"):
+    for page in ("index.html", "data-quality.html", "methods.html", "dataset-ELEKT-D.html"):
         assert (out / page).is_file()
-    assert f"{out / 'index.html'} (data-quality.html, methods.html beside it)" in proc.stdout
+    assert (
+        f"{out / 'index.html'} (data-quality.html, methods.html and 8 dataset pages beside it)"
+        in proc.stdout
+    )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         datasets = con.execute("select count(*) from raw.datasets").fetchone()[0]

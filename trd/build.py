@@ -30,6 +30,7 @@ from typing import Any
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from trd import console, interrupts
 from trd.errors import ConfigError, TrdError
@@ -136,7 +137,8 @@ def _summary(result: dbtRunnerResult) -> str:
 
 
 def _ensure_raw_schema(warehouse: Path) -> None:
-    """dbt sources need every raw table; create them (idempotent) before dbt opens the file.
+    """dbt sources need every raw table, and the reporting views the dq tables; create them
+    (idempotent) before dbt opens the file.
     A missing file is almost always a wrong path: building into it would hide the typo."""
     con = open_warehouse(
         warehouse,
@@ -146,6 +148,7 @@ def _ensure_raw_schema(warehouse: Path) -> None:
     )
     try:
         create_raw_schema(con)
+        create_dq_schema(con)
     finally:
         con.close()
 

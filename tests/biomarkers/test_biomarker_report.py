@@ -68,9 +68,9 @@ def section(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_section_draws_stratum_interaction_and_change_figures(section: str) -> None:
     # then the three figures of the section are there, as inline images
     assert section.count("data:image/png;base64,") == 3
-    assert "Figure 4. Response by baseline inflammation" in section
-    assert "Figure 5. Does inflammation change a class" in section
-    assert "Figure 6. How the markers move" in section
+    assert "Figure 5. Response by baseline inflammation" in section
+    assert "Figure 6. Does inflammation change a class" in section
+    assert "Figure 7. How the markers move" in section
 
 
 def test_stratum_table_shows_bio_t_counts_and_rates(section: str) -> None:
@@ -106,16 +106,17 @@ def test_no_count_cell_of_the_section_holds_1_to_10(section: str) -> None:
 
 @pytest.fixture
 def sections_module(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """reports/_sections imported as the pages import it (from the reports folder)."""
+    """reports/sections/biomarkers imported as the pages import it (from the reports folder)."""
     monkeypatch.syspath_prepend(str(REPO_ROOT / "reports"))
     import _common
-    import _sections
+    from sections import biomarkers, layout
 
     _common.connection.cache_clear()
-    yield _sections
+    layout.datasets.cache_clear()
+    yield biomarkers
     _common.connection().close()
     _common.connection.cache_clear()
-    for name in ("_sections", "_figures", "_common"):
+    for name in [m for m in sys.modules if m.startswith(("sections", "_figures", "_common"))]:
         sys.modules.pop(name, None)
 
 

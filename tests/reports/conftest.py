@@ -12,6 +12,7 @@ from report_warehouse import (
     add_failing_run,
     build_reporting_views,
     copy_warehouse,
+    create_adjusted_marts,
     create_dq,
     create_marts,
     create_provenance,
@@ -31,6 +32,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = duckdb.connect(str(warehouse))
     try:
         create_marts(con)
+        create_adjusted_marts(con)
         create_provenance(con)
         create_dq(con)
     finally:
@@ -42,7 +44,8 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The three pages rendered from the fixture warehouse (fallback renderer, no Quarto)."""
+    """The pages (three site pages, one per dataset) rendered from the fixture warehouse
+    (fallback renderer, no Quarto)."""
     return render_site(built_warehouse, tmp_path_factory.mktemp("site"))
 
 
@@ -59,9 +62,27 @@ def draft_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
             "response_comparisons",
             "cohort_episodes",
             "agg_pct_change",
+            "adjusted_comparisons",
+            "covariate_balance",
+            "propensity_overlap",
         ):
             con.execute(f"delete from marts.{table}")
         add_failing_run(con)
     finally:
         con.close()
     return render_site(warehouse, warehouse.parent / "site", allow_failed_checks=True)
+
+
+@pytest.fixture(scope="session")
+def open_site(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The fixture warehouse with the defaults of docs/privacy.md#small-cell-suppression (trials
+    `suppression: none`, so both trials' day-28 comparisons show and pool) and REG-B marked as
+    demo data (`synthetic`)."""
+    warehouse = copy_warehouse(built_warehouse, tmp_path_factory.mktemp("open"))
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("update raw.datasets set suppression = 'none' where source = 'trial'")
+        con.execute("update raw.datasets set synthetic = true where dataset_id = 'REG-B'")
+    finally:
+        con.close()
+    return render_site(warehouse, warehouse.parent / "site")

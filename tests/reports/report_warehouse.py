@@ -230,6 +230,205 @@ PCT_CHANGE: tuple[tuple[str, str, str, str, str, int, float, float, float], ...]
 )
 
 
+ADJUSTED: tuple[tuple, ...] = (
+    # REG-B D7 (shown): ketamine balanced after weighting, esketamine not (smd_after 0.14).
+    # (class, outcome, imbalanced, max |SMD| before, after, weighted rates, RD and CI, RR and
+    # CI, E-value and E-value of the CI bound nearer to 1)
+    (
+        "ketamine",
+        "response",
+        False,
+        0.42,
+        0.06,
+        0.52,
+        0.17,
+        0.35,
+        0.14,
+        0.56,
+        3.06,
+        1.9,
+        4.9,
+        5.57,
+        3.2,
+    ),
+    (
+        "ketamine",
+        "remission",
+        False,
+        0.42,
+        0.06,
+        0.45,
+        0.09,
+        0.36,
+        0.16,
+        0.56,
+        5.0,
+        2.6,
+        9.6,
+        9.47,
+        4.63,
+    ),
+    (
+        "esketamine",
+        "response",
+        True,
+        0.55,
+        0.14,
+        0.38,
+        0.16,
+        0.22,
+        0.03,
+        0.41,
+        2.375,
+        1.3,
+        4.3,
+        4.18,
+        1.92,
+    ),
+    (
+        "esketamine",
+        "remission",
+        True,
+        0.55,
+        0.14,
+        0.30,
+        0.10,
+        0.20,
+        0.02,
+        0.38,
+        3.0,
+        1.4,
+        6.4,
+        5.45,
+        2.15,
+    ),
+)
+"""marts.adjusted_comparisons of REG-B at D7 (oc); the same rows at W6 are hidden with their
+crude comparison (ketamine's 7 episodes)."""
+
+BALANCE: tuple[tuple[str, int, float, float], ...] = (
+    ("age", 1, 0.30, 0.04),
+    ("baseline", 3, 0.42, 0.06),
+    ("prior_adequate_trials", 4, 0.25, 0.02),
+)
+"""marts.covariate_balance of REG-B D7 ketamine vs standard_ad (esketamine: smd_after + 0.08)."""
+
+
+def create_adjusted_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """marts.adjusted_comparisons, covariate_balance and propensity_overlap of REG-B (issue 16),
+    laid out as the dbt models write them."""
+    con.execute("""
+        create or replace table marts.adjusted_comparisons (
+            comparison_id bigint, model_id integer, dataset_id varchar, scale varchar,
+            timepoint varchar, analysis varchar, treatment_class varchar,
+            reference_class varchar, outcome varchar, n_treated bigint, n_reference bigint,
+            ps_status varchar, is_imbalanced boolean, max_abs_smd_before double,
+            max_abs_smd_after double, weighted_rate_treated double,
+            weighted_rate_reference double, risk_difference double,
+            risk_difference_ci_low double, risk_difference_ci_high double, risk_ratio double,
+            risk_ratio_ci_low double, risk_ratio_ci_high double, e_value double,
+            e_value_ci double)""")
+    con.execute("""
+        create or replace table marts.covariate_balance (
+            comparison_id bigint, model_id integer, dataset_id varchar, scale varchar,
+            timepoint varchar, analysis varchar, treatment_class varchar,
+            reference_class varchar, covariate varchar, covariate_order bigint,
+            n_treated bigint, n_reference bigint, mean_treated_before double,
+            mean_reference_before double, smd_before double, mean_treated_after double,
+            mean_reference_after double, smd_after double)""")
+    con.execute("""
+        create or replace table marts.propensity_overlap (
+            comparison_id integer, model_id integer, dataset_id varchar, scale varchar,
+            timepoint varchar, analysis varchar, treatment_class varchar,
+            reference_class varchar, ps_status varchar, n_treated integer, n_reference integer,
+            ps_min_treated double, ps_max_treated double, ps_min_reference double,
+            ps_max_reference double, overlap_low double, overlap_high double,
+            n_treated_outside_overlap integer, n_reference_outside_overlap integer,
+            weight_truncation_low double, weight_truncation_high double,
+            n_weights_truncated integer, ess_treated double, ess_reference double)""")
+    n = {r.treatment_class: r.n for r in RATES if r.dataset_id == "REG-B" and r.timepoint == "D7"}
+    comparison = 0
+    for cls in ("ketamine", "esketamine"):
+        model = 1 if cls == "ketamine" else 2
+        for timepoint in ("D7", "W6"):
+            comparison += 1
+            rows = [a for a in ADJUSTED if a[0] == cls]
+            for a in rows:
+                con.execute(
+                    "insert into marts.adjusted_comparisons values " + _marks(25),
+                    [
+                        comparison,
+                        model,
+                        "REG-B",
+                        "PHQ9",
+                        timepoint,
+                        "oc",
+                        cls,
+                        "standard_ad",
+                        a[1],
+                        n[cls],
+                        n["standard_ad"],
+                        "fitted",
+                        a[2],
+                        *a[3:],
+                    ],
+                )
+            shift = 0.0 if cls == "ketamine" else 0.08
+            for covariate, order, before, after in BALANCE:
+                con.execute(
+                    "insert into marts.covariate_balance values " + _marks(18),
+                    [
+                        comparison,
+                        model,
+                        "REG-B",
+                        "PHQ9",
+                        timepoint,
+                        "oc",
+                        cls,
+                        "standard_ad",
+                        covariate,
+                        order,
+                        n[cls],
+                        n["standard_ad"],
+                        0.5,
+                        0.4,
+                        before,
+                        0.45,
+                        0.44,
+                        after + shift,
+                    ],
+                )
+            con.execute(
+                "insert into marts.propensity_overlap values " + _marks(24),
+                [
+                    comparison,
+                    model,
+                    "REG-B",
+                    "PHQ9",
+                    timepoint,
+                    "oc",
+                    cls,
+                    "standard_ad",
+                    "fitted",
+                    n[cls],
+                    n["standard_ad"],
+                    0.05,
+                    0.8,
+                    0.01,
+                    0.7,
+                    0.05,
+                    0.7,
+                    0,
+                    12,
+                    0.2,
+                    9.0,
+                    2,
+                    20.0,
+                    120.0,
+                ],
+            )
+
+
 def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
     """The six marts with docs/outputs.md#marts columns; `empty` leaves them without rows (no
     episode)."""
@@ -497,7 +696,8 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
     (computed by dbt from the fixture's rates: TRIAL-A and TRIAL-C both compare esketamine with
     standard_ad at D28) and the views, with their unit and data tests; target/ and logs/ go to
     `work`, not into the checkout.
-    The biomarker views read marts this fixture does not build, so they are left out."""
+    The biomarker views read marts this fixture does not build, so they are left out; the
+    adjusted marts are written by `create_adjusted_marts`."""
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
         [
@@ -513,9 +713,10 @@ def build_reporting_views(warehouse: Path, work: Path) -> None:
             str(work / "logs"),
             "--select",
             "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
-            "pooled_comparison_inputs pooled_comparisons path:models/reporting",
+            "adjustment_covariates pooled_comparison_inputs pooled_comparisons "
+            "path:models/reporting",
             "--exclude",
-            "rpt_biomarker_* rpt_adjusted_*",
+            "rpt_biomarker_*",
             "--indirect-selection",
             "cautious",
         ],

@@ -112,7 +112,14 @@ def test_a_failed_ingest_run_does_not_block_the_report(
 @pytest.mark.slow
 def test_allow_failed_checks_puts_a_red_banner_on_every_page(draft_site: Site) -> None:
     # given the draft: the latest run has an error-level failure, rendered with the override
-    assert sorted(draft_site.pages) == ["data-quality", "index", "methods"]
+    assert sorted(draft_site.pages) == [
+        "data-quality",
+        "dataset-REG-B",
+        "dataset-TRIAL-A",
+        "dataset-TRIAL-C",
+        "index",
+        "methods",
+    ]
     for name, html in draft_site.pages.items():
         # then every page opens with the banner, which names the failing check
         body = html.split("<body", 1)[1]
@@ -129,7 +136,9 @@ def test_empty_marts_render_no_eligible_episodes_instead_of_failing(draft_site: 
     # given marts without any row (no qualifying episode)
     index = draft_site.pages["index"]
     # then the stakeholder page says so in each results section, with no Python error
-    assert index.count("No eligible episodes") == 4  # rates, comparisons, time course, cohort
+    assert "No finding to show" in index
+    assert index.count("No eligible episodes") == 3  # time course, results by dataset, cohort
+    assert "No registry comparison" in index
     assert "Traceback" not in index and "application/vnd.jupyter.stderr" not in index
     # and the attrition still shows where patients left
     assert "Table 4. Cohort attrition" in index

@@ -1,5 +1,5 @@
-"""`trd report` renders three self-contained pages (docs/reading-a-report.md) that show no small
-cell (docs/privacy.md#small-cell-suppression).
+"""`trd report` renders self-contained pages (docs/reading-a-report.md: three site pages and one
+page per dataset) that show no small cell (docs/privacy.md#small-cell-suppression).
 
 Given the fixture warehouse (small cells in every view), when the reports are rendered with the
 built-in fallback, then the HTML is checked as a browser would see it: text, table cells,
@@ -21,7 +21,9 @@ from report_warehouse import RATES, THRESHOLD, Page, Site
 from reports.render import parse_qmd, to_notebook
 from trd.settings import REPO_ROOT
 
-PAGES = ("data-quality", "index", "methods")
+SITE_PAGES = ("data-quality", "index", "methods")
+DATASET_PAGES = ("dataset-REG-B", "dataset-TRIAL-A", "dataset-TRIAL-C")
+PAGES = SITE_PAGES + DATASET_PAGES
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +32,13 @@ def pages(site: Site) -> dict[str, Page]:
 
 
 @pytest.mark.slow
-def test_renders_three_pages_and_prints_where_in_one_line(site: Site) -> None:
-    # then the three pages exist and render() printed one line: the index and its neighbours
+def test_renders_site_and_dataset_pages_and_prints_where_in_one_line(site: Site) -> None:
+    # then the three site pages and one page per dataset exist, and render() printed one line
     assert sorted(site.pages) == sorted(PAGES)
     (line,) = site.stdout.splitlines()
     assert re.fullmatch(
-        rf"trd report: 3 pages in [\d.]+ s: {re.escape(str(site.out / 'index.html'))} "
-        r"\(data-quality.html, methods.html beside it\)",
+        rf"trd report: 6 pages in [\d.]+ s: {re.escape(str(site.out / 'index.html'))} "
+        r"\(data-quality.html, methods.html and 3 dataset pages beside it\)",
         line,
     ), line
 
@@ -134,14 +136,14 @@ def test_code_cells_are_not_shown(site: Site, page: str) -> None:
 @pytest.mark.slow
 def test_figures_are_inline_png_images_with_alt_text(pages: dict[str, Page]) -> None:
     images = [attrs for tag, attrs in pages["index"].tags if tag == "img"]
-    # then the forest plots (response, remission) and the time course are inline PNGs
-    assert len(images) == 3
+    # then the findings' forest plot, both time courses and the Love plot are inline PNGs
     assert all(img["src"].startswith("data:image/png;base64,") for img in images)
-    assert {img["alt"] for img in images} == {
-        "Forest plot of response comparisons",
-        "Forest plot of remission comparisons",
+    assert [img["alt"] for img in images] == [
+        "Forest plot of response differences: trials and registries in separate panels",
+        "Response rate by treatment class from 24 hours to week 12, one panel per dataset",
         "Mean percent change from baseline by treatment class and timepoint",
-    }
+        "Love plot: standardised mean differences before and after weighting",
+    ]
 
 
 @pytest.mark.slow
