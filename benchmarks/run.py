@@ -31,8 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import REPO_ROOT
 from ingest.load import PHASES_LABEL
-from trd.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 PYTHON = sys.executable

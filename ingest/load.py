@@ -39,9 +39,12 @@ from typing import Literal
 import duckdb
 import polars as pl
 
+from core import console, interrupts
+from core.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
+from core.errors import ConfigError, DataRejected, Problems, TrdError, one_or_many
+from core.warehouse import open_warehouse
 from expectations.results import CheckResult, RawGateRun
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
-from ingest.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
 from ingest.deid import check_ages, check_column_names, screen_values
 from ingest.readers import (
     Batch,
@@ -62,9 +65,6 @@ from ingest.validate import (
     check_required_files,
     unloaded_keys,
 )
-from trd import console, interrupts
-from trd.errors import ConfigError, DataRejected, Problems, TrdError, one_or_many
-from trd.warehouse import open_warehouse
 
 MEMORY_LIMIT = "4GB"
 """DuckDB's memory cap during ingest; data beyond it spills to `<warehouse>.tmp/`.

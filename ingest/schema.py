@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from core.contracts import TABLES, raw_table_ddl
 from ingest.config import DEFAULT_SUPPRESSION
-from ingest.contracts import TABLES, raw_table_ddl
 
 METADATA_DDL: dict[str, str] = {
     "datasets": """

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import matplotlib
 
-from trd.settings import SUPPRESSION_ENV, force_cms_suppression
+from core.settings import SUPPRESSION_ENV, force_cms_suppression
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

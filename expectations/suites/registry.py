@@ -19,19 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
-from expectations.reference import (
+from core.contracts import TABLES
+from core.reference import (
+    age_top_code,
     biomarker_maxima_text,
-    biomarker_units_relation,
     biomarker_units_text,
     concept_sets,
     scale_ranges,
-    values_relation,
 )
-from ingest.contracts import TABLES
+from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
+from expectations.relations import biomarker_units_relation, values_relation
 
-MAX_AGE = 90
-"""Ages implied by year_of_birth above this are a warning (SPEC 8: marts top-code them)."""
+MAX_AGE = age_top_code()
+"""Ages implied by year_of_birth above this are a warning (SPEC 8: marts top-code them; dbt var
+`age_top_code`)."""
 
 EVENT_DATES: dict[str, str] = {
     "condition_occurrence": "condition_start_date",
@@ -271,8 +272,8 @@ PERSON_CHECKS: tuple[Check, ...] = (
             "where year(coalesce(o.last_date, current_date)) - p.year_of_birth > {threshold}"
         ),
         "ages implied by year_of_birth (at the end of the person's last observation period) "
-        "should not be above 90",
-        "Nothing to do for the warehouse (marts and reports top-code ages at 90); consider "
+        f"should not be above {MAX_AGE}",
+        f"Nothing to do for the warehouse (marts and reports top-code ages at {MAX_AGE}); consider "
         "top-coding year_of_birth in the export (HIPAA Safe Harbor).",
         threshold=MAX_AGE,
     ),

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
-from expectations.reference import (
+from core.contracts import TABLES
+from core.reference import (
     adlb_biomarkers,
+    age_top_code,
     biomarker_maxima_text,
-    biomarker_units_relation,
     biomarker_units_text,
     default_parameters,
     scale_ranges,
-    values_relation,
 )
-from ingest.contracts import TABLES
+from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
+from expectations.relations import biomarker_units_relation, values_relation
 
 FLAG_VALUES = ("Y", "N", "")
 """ADaM Y/N flags; blank is allowed (XPT files store a missing flag as an empty string)."""
 SEX_VALUES = ("F", "M", "U", "UNDIFFERENTIATED")
 """CDISC controlled terminology for SEX (codelist C66731)."""
-MAX_AGE = 90
-"""HIPAA Safe Harbor: ages above 90 must be top-coded (SPEC 8)."""
+MAX_AGE = age_top_code()
+"""HIPAA Safe Harbor: ages above it must be top-coded (SPEC 8; dbt var `age_top_code`)."""
 BASELINE_COMPLETENESS = 0.9
 SPONSOR_TOLERANCE = 0.001
 """BASE and CHG may differ from ours by rounding only."""
@@ -163,8 +163,8 @@ ADQS_CHECKS: tuple[Check, ...] = (
             "from completeness where n_baseline < {threshold} * n",
             per_row=False,
         ),
-        "at least 90% of the safety population (SAFFL = 'Y') should have a baseline for each "
-        "scale the dataset scores",
+        f"at least {BASELINE_COMPLETENESS:.0%} of the safety population (SAFFL = 'Y') should "
+        "have a baseline for each scale the dataset scores",
         "Check that baseline visits were exported (ABLFL, or a record on or before day 1); "
         "subjects without a baseline are left out of every rate.",
         threshold=BASELINE_COMPLETENESS,
@@ -303,7 +303,8 @@ ADSL_CHECKS: tuple[Check, ...] = (
         "plausibility",
         "error",
         Between(0, MAX_AGE),
-        f"AGE must lie between 0 and {MAX_AGE} (HIPAA Safe Harbor top-codes older ages at 90)",
+        f"AGE must lie between 0 and {MAX_AGE} (HIPAA Safe Harbor top-codes older ages at "
+        f"{MAX_AGE})",
         f"Top-code AGE at {MAX_AGE} (set every age above {MAX_AGE} to {MAX_AGE}) before "
         "sharing the data.",
     ),

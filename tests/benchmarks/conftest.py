@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT))
 

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from biomarker_data import DATASETS, Dataset
 
-from ingest.contracts import TABLES
+from core.contracts import TABLES
 from ingest.schema import create_raw_schema
 from trd.build import build
 

@@ -1,4 +1,4 @@
-"""Every demo dataset meets the input contract (SPEC 3, ingest/contracts.py) and SPEC 7's
+"""Every demo dataset meets the input contract (SPEC 3, core/contracts.py) and SPEC 7's
 error-level raw checks, read with Polars and pyreadstat (not with the ingest stage)."""
 
 from __future__ import annotations
@@ -10,39 +10,14 @@ import pytest
 import yaml
 from demo_spec_rules import DATASETS, read_table
 
-from ingest.contracts import EVENT_TABLES_ONE_REQUIRED, TABLES, Table, tables_for
+from core import reference
+from core.contracts import EVENT_TABLES_ONE_REQUIRED, TABLES, Table, tables_for
+from ingest.config import KEYS
 
-TREATMENT_CLASSES = {
-    "ketamine",
-    "esketamine",
-    "standard_ad",
-    "augmentation",
-    "ect",
-    "placebo",
-    "other",
-}
-TIMEPOINTS = {"H24", "D7", "W2", "D28", "W6", "W8", "W12"}
-SCALES = {"MADRS": 60, "HAMD17": 52, "QIDS_SR16": 27, "PHQ9": 27}
-DEFAULT_PARAMETERS = {
-    "MADRSTOT": "MADRS",
-    "HAMD17": "HAMD17",
-    "QIDSTOT": "QIDS_SR16",
-    "PHQ9TOT": "PHQ9",
-}
-SPEC3_KEYS = [
-    "dataset_id",
-    "source",
-    "title",
-    "population",
-    "arms",
-    "parameters",
-    "visits",
-    "remission",
-    "primary_analysis",
-    "reference",
-    "suppression",
-    "synthetic",
-]
+TREATMENT_CLASSES = set(reference.treatment_classes())
+TIMEPOINTS = set(reference.timepoints())
+SCALES = reference.scale_maxima()
+DEFAULT_PARAMETERS = reference.default_parameters()
 POLARS_TYPES = {
     "VARCHAR": pl.String,
     "INTEGER": pl.Int64,
@@ -84,7 +59,7 @@ def test_dataset_yml_follows_spec3(demo: dict[str, Path], dataset: str) -> None:
     config = _config(demo[dataset])
     # then the keys are SPEC 3's, in its order, with values from its vocabularies
     assert config["dataset_id"] == dataset == demo[dataset].name
-    assert list(config) == [k for k in SPEC3_KEYS if k in config]
+    assert list(config) == [k for k in KEYS if k in config]
     assert config["source"] == ("registry" if dataset == "REGISTRY-OMOP" else "trial")
     assert config.get("population", "trd") == "trd"
     assert config["synthetic"] is True  # every demo dataset says it is demo data

@@ -32,9 +32,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pyreadstat
 
+from core.contracts import tables_for
 from fuzz.bases import Base, bases
 from fuzz.mutators import MUTATIONS, Context
-from ingest.contracts import tables_for
 from ingest.load import ingest_datasets
 from trd.cli import main
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from ingest_fixtures import registry_dataset, snapshot, trial_dataset
 
+from core import console
+from core.errors import TrdError
 from ingest.load import ingest_datasets
-from trd import console
-from trd.errors import TrdError
 
 
 @dataclass

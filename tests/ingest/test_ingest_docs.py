@@ -1,11 +1,11 @@
-"""The how-to page describes the contract as declared in ingest/contracts.py (one source)."""
+"""The how-to page describes the contract as declared in core/contracts.py (one source)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ingest.contracts import TABLES, Table
-from trd.settings import REPO_ROOT
+from core.contracts import TABLES, Table
+from core.settings import REPO_ROOT
 
 PAGE = (REPO_ROOT / "docs" / "loading-a-dataset.md").read_text()
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.contracts import TABLES
 from ingest.config import DEFAULT_SUPPRESSION
-from ingest.contracts import TABLES
 from ingest.schema import create_raw_schema
 
 Row = Mapping[str, object]

@@ -21,10 +21,10 @@ import pytest
 from dbt.cli.main import dbtRunner
 from dbt_warehouse import BareBuild, RawWriter, new_warehouse, query
 
+from core.errors import ConfigError, WarehouseBusy
+from core.settings import REPO_ROOT
 from trd.build import build
 from trd.cli import main
-from trd.errors import ConfigError, WarehouseBusy
-from trd.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from dbt.cli.main import dbtRunner
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 Z = 1.96
 WILSON_ALPHA = 2 * (1 - norm.cdf(Z))

@@ -16,9 +16,9 @@ import duckdb
 import polars as pl
 from dbt.cli.main import dbtRunner
 
-from ingest.contracts import TABLES
+from core.contracts import TABLES
+from core.settings import REPO_ROOT
 from ingest.schema import create_raw_schema
-from trd.settings import REPO_ROOT
 
 REGISTRY_MODELS = (
     "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"

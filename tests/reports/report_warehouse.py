@@ -22,13 +22,14 @@ from pathlib import Path
 
 import duckdb
 
+from core.reference import small_cell_threshold
+from core.settings import REPO_ROOT
 from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from reports.render import render
-from trd.settings import REPO_ROOT
 
-THRESHOLD = 11
+THRESHOLD = small_cell_threshold()
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:

@@ -17,8 +17,8 @@ import polars as pl
 import pytest
 from report_warehouse import RATES, THRESHOLD, Page, Site
 
+from core.settings import REPO_ROOT
 from reports.render import parse_qmd, to_notebook
-from trd.settings import REPO_ROOT
 
 PAGES = ("data-quality", "index", "methods")
 
