@@ -1,10 +1,10 @@
 """Checks of the trial tables (CDISC ADaM: ADSL, ADQS, ADLB), SPEC 7 'raw'.
 
 Each check is a row (see `expectations.checks`). The baseline that ADQS checks compare with is
-derived exactly as `int_trial__baselines` does (SPEC 5): among scored records (PARAMCD mapped to a
-scale, no DTYPE, AVAL and ADY present, ADY not 0), the ABLFL = 'Y' record, else the last record
-with ADY <= 1 (latest ADY, then latest file row). Flags and codes are compared as dbt staging
-reads them: trimmed, PARAMCD and flags upper-cased.
+chosen by the dbt macros `int_trial__baselines` uses (macros/baselines.sql, SPEC 5): among scored
+records (PARAMCD mapped to a scale, no DTYPE, AVAL and ADY present, ADY not 0), the ABLFL = 'Y'
+record, else the last record with ADY <= 1 (latest ADY, then latest file row). Flags and codes
+are compared as dbt staging reads them: trimmed, PARAMCD and flags upper-cased.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from core.reference import (
     scale_ranges,
 )
 from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
+from expectations.dbt_macros import render
 from expectations.relations import biomarker_units_relation, values_relation
 
 FLAG_VALUES = ("Y", "N", "")
@@ -80,8 +81,10 @@ def _in_adsl(table: str) -> Check:
     )
 
 
-# ADQS records that carry a scale score, ranked as baseline candidates (SPEC 5).
-_SCORED = """
+# ADQS records that carry a scale score, ranked as baseline candidates by the models' own rule
+# (the dbt macros of macros/baselines.sql, rendered here: SPEC 5).
+_SCORED = (
+    """
 scored as (
     select
         b._row_number, b._source_file, b.usubjid, m.paramcd, m.scale, b.aval, b.ady, b.base,
@@ -94,13 +97,18 @@ scored as (
 candidates as (
     select
         *,
-        row_number() over (partition by usubjid, scale
-            order by is_ablfl desc, ady desc, _row_number desc) as scale_rank,
-        row_number() over (partition by usubjid, paramcd
-            order by is_ablfl desc, ady desc, _row_number desc) as paramcd_rank
+        """
+    + render("trial_baseline_rank", "usubjid, scale", "is_ablfl", "ady", "_row_number")
+    + """ as scale_rank,
+        """
+    + render("trial_baseline_rank", "usubjid, paramcd", "is_ablfl", "ady", "_row_number")
+    + """ as paramcd_rank
     from scored
-    where is_ablfl or ady <= 1
+    where """
+    + render("is_trial_baseline_candidate", "is_ablfl", "ady")
+    + """
 )"""
+)
 
 ADQS_CHECKS: tuple[Check, ...] = (
     _ady("adqs"),
