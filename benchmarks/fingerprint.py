@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.fingerprint [--warehouse W] [--out FILE] [--compare OLD.json]
 
-Without `--warehouse`, the default demo (`trd.demo`-equivalent: generate, ingest, build; no
+Without `--warehouse`, the default demo (`demo`-equivalent: generate, ingest, build; no
 check or report) is built into a temporary folder first. Each table of the `marts` and
 `reporting` schemas gets its row count and an order-independent hash of its rows: every value
 as text, doubles rounded to 12 significant digits (DuckDB's parallel sums differ at about 1e-14
@@ -68,9 +68,9 @@ def fingerprint(warehouse: Path) -> dict[str, dict[str, object]]:
 
 def build_demo(root: Path) -> Path:
     """The default demo datasets ingested and built (what `trd demo` does before its checks)."""
+    from demo import generate
     from ingest.load import ingest_datasets
     from trd.build import build
-    from trd.demo import generate
 
     warehouse = root / "warehouse.duckdb"
     folders = generate(root / "data")

@@ -185,7 +185,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _demo(warehouse: Path, args: argparse.Namespace) -> int:
-    from trd.demo import generate
+    from demo import generate
 
     if not args.data_only:
         _check_outputs(args)

@@ -22,9 +22,9 @@ PERSONS = 1500
 @pytest.fixture(scope="session")
 def registry_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry ingested and built (the whole project: seeds feed relationship tests)."""
+    from demo import generate
     from ingest.load import ingest_datasets
     from trd.build import build
-    from trd.demo import generate
 
     root = tmp_path_factory.mktemp("bench")
     registry = generate(root / "data", persons=PERSONS)[-1]

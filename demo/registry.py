@@ -35,10 +35,10 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
-from trd.demo import concepts as cx
-from trd.demo.concepts import Vocabulary
-from trd.demo.outcomes import Panel, calibrate, inflammation_panel, scores
-from trd.demo.writers import append_csv, write_dataset_yml, write_table
+from demo import concepts as cx
+from demo.concepts import Vocabulary
+from demo.outcomes import Panel, calibrate, inflammation_panel, scores
+from demo.writers import append_csv, write_dataset_yml, write_table
 
 DATASET_ID = "REGISTRY-OMOP"
 CHUNK_PERSONS = 50_000
