@@ -69,12 +69,13 @@ def fingerprint(warehouse: Path) -> dict[str, dict[str, object]]:
 def build_demo(root: Path) -> Path:
     """The default demo datasets ingested and built (what `trd demo` does before its checks)."""
     from demo import generate
+    from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
     from trd.build import build
 
     warehouse = root / "warehouse.duckdb"
     folders = generate(root / "data")
-    if ingest_datasets(folders, warehouse) != 0 or build(warehouse) != 0:
+    if ingest_datasets(folders, warehouse, RawChecks()) != 0 or build(warehouse) != 0:
         sys.exit("the demo did not ingest and build")
     return warehouse
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
+import json
 import secrets
 import tempfile
 import threading
@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import duckdb
 import polars as pl
@@ -43,7 +43,6 @@ from core import console, interrupts
 from core.contracts import AUDIT_COLUMNS, TABLES, Column, Table, tables_for
 from core.errors import ConfigError, DataRejected, Problems, TrdError, one_or_many
 from core.warehouse import open_warehouse
-from expectations.results import CheckResult, RawGateRun
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
 from ingest.deid import check_ages, check_column_names, screen_values
 from ingest.readers import (
@@ -69,7 +68,6 @@ from ingest.validate import (
 MEMORY_LIMIT = "4GB"
 """DuckDB's memory cap during ingest; data beyond it spills to `<warehouse>.tmp/`.
 (DuckDB's own progress bar is off: ingest prints its own progress, per file, on stderr.)"""
-RAW_GATE_MODULE = "expectations.raw_gate"
 STAGING_PREFIX = "_load_"
 BATCH_VIEW = "_incoming_batch"
 SETTINGS_TABLES = (
@@ -81,7 +79,28 @@ SETTINGS_TABLES = (
 )
 Status = Literal["loaded", "unchanged"]
 PHASES_LABEL = "time spent:"
-"""Starts the line under a load's summary with the seconds of each step (benchmarks read it)."""
+"""Starts the line under a load's summary (`-v`) with the seconds of each step; the same seconds
+are recorded in raw.load_audit.phase_seconds, which the benchmarks read."""
+
+
+class RawGate(Protocol):
+    """The raw data-quality gate a staged dataset must pass before it is committed (SPEC 7).
+
+    Ingest receives it from its caller (`trd` passes `expectations.gate.RawChecks`) instead of
+    importing the checks stage, so the flow of imports follows the flow of data."""
+
+    def prepare(self) -> None:
+        """Slow set-up (imports); run in a thread while the files are read."""
+
+    def check(
+        self, con: duckdb.DuckDBPyConnection, table_prefix: str, dataset_id: str, source: str
+    ) -> list[Any]:
+        """Validate the dataset staged as `raw.<table_prefix><table>`: its results, or a
+        `TrdError` when an error-level check fails (the load is then rejected)."""
+        ...
+
+    def committed(self, dataset_id: str, results: list[Any]) -> None:
+        """The dataset's load was committed with these gate results."""
 
 
 @dataclass
@@ -129,24 +148,21 @@ class _Load:
         return time.perf_counter() - self.clock
 
 
-def ingest_datasets(
-    dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None
-) -> int:
+def ingest_datasets(dirs: Sequence[Path], warehouse: Path, gate: RawGate) -> int:
     """Load each folder as its own atomic unit; 0 if all loaded or were unchanged.
 
     Returns 1 if any dataset was rejected, 2 if any had a configuration error (the highest
     code wins). Before anything loads, the command itself is checked (`plan`): a path that is
     not a folder, a parent folder of datasets, or one dataset_id in two folders is a
     `ConfigError` and nothing is loaded. A warehouse locked by another process raises
-    `WarehouseBusy`. `gate_run` (`trd run`): validate in its GX context and keep each committed
-    dataset's gate results there for the check stage.
+    `WarehouseBusy`. `gate`: the raw data-quality gate every staged dataset must pass.
     """
     planned = plan(dirs)
     con = connect(warehouse)
     try:
         _prepare(con)
         scratch = warehouse.parent if is_utf8(warehouse.parent) else None  # None: $TMPDIR
-        codes = [_ingest_one(con, p, gate_run, scratch) for p in planned]
+        codes = [_ingest_one(con, p, gate, scratch) for p in planned]
     finally:
         con.close()
     return max(codes, default=0)
@@ -254,7 +270,7 @@ def _staging_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:
 def _ingest_one(
     con: duckdb.DuckDBPyConnection,
     planned: Planned,
-    gate_run: RawGateRun | None,
+    gate: RawGate,
     scratch: Path | None,
 ) -> int:
     """Load one dataset folder; print its one-line summary; return its exit code.
@@ -267,7 +283,7 @@ def _ingest_one(
         if planned.error is not None:
             raise planned.error
         with tempfile.TemporaryDirectory(prefix=".trd-ingest-", dir=scratch) as workdir:
-            status = _load(con, load, gate_run, Path(workdir))
+            status = _load(con, load, gate, Path(workdir))
     except TrdError as err:
         _discard_staging(con, load)
         interrupts.check()  # a check that failed because Ctrl-C stopped its query
@@ -309,7 +325,7 @@ def _collect(problems: list[TrdError]) -> Iterator[None]:
 def _load(
     con: duckdb.DuckDBPyConnection,
     load: _Load,
-    gate_run: RawGateRun | None,
+    gate: RawGate,
     workdir: Path,
 ) -> Status:
     config = load.config
@@ -327,9 +343,7 @@ def _load(
         load.hashes = _hash_files(found.files)
     if not problems and _unchanged(con, config, load.hashes):
         return "unchanged"
-    gate_import = threading.Thread(
-        target=importlib.import_module, args=(RAW_GATE_MODULE,), daemon=True
-    )
+    gate_import = threading.Thread(target=gate.prepare, daemon=True)
     gate_import.start()  # GIL-bound import overlaps reading, which runs in Polars and DuckDB
     with load.phase("staging (read, screen, cast, insert)"):
         _create_staging(con, load, config)
@@ -351,12 +365,11 @@ def _load(
     with load.phase("waiting for the GX import"):
         _join(gate_import)
     with load.phase("raw data-quality gate"):
-        results = _run_raw_gate(con, load.prefix, config, gate_run)
+        results = gate.check(con, load.prefix, config.dataset_id, config.source)
     interrupts.check()  # never commit after Ctrl-C, even one a library swallowed
     with load.phase("commit"):
         _commit(con, load, config)
-    if gate_run is not None:
-        gate_run.by_dataset[dataset] = results
+    gate.committed(dataset, results)
     return "loaded"
 
 
@@ -547,32 +560,6 @@ def _stage_batch(
     return cast.height
 
 
-def _run_raw_gate(
-    con: duckdb.DuckDBPyConnection,
-    prefix: str,
-    config: DatasetConfig,
-    gate_run: RawGateRun | None,
-) -> list[CheckResult]:
-    """The raw data-quality suites (expectations/raw_gate.py): an error-level failure rejects.
-
-    Imported by `_load`'s background thread, not at the top: Great Expectations takes seconds
-    to import, which an unchanged or early-rejected dataset should not pay. Returns every
-    result of a dataset that passed.
-    """
-    run_raw_checks = importlib.import_module(RAW_GATE_MODULE).run_raw_checks
-    context = gate_run.context() if gate_run is not None else None
-    results: list[CheckResult] = run_raw_checks(
-        con, "raw", config.dataset_id, config.source, context, table_prefix=prefix
-    )
-    blocking = [r for r in results if r.blocks]
-    if not blocking:
-        return results
-    errors = [r.as_error() for r in blocking]
-    for error in errors:
-        error.dataset = error.dataset or config.dataset_id
-    raise one_or_many(errors, config.dataset_id)
-
-
 def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) -> None:
     """One transaction: swap the staged tables in, replace settings and audit rows.
 
@@ -598,6 +585,8 @@ def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) 
                 f"insert into raw.{table} select *{replace} from {load.staged(table)}", params
             )
             con.execute(f"drop table {load.staged(table)}")
+        # the steps up to the commit (the commit's own seconds are printed, not recorded)
+        phase_seconds = json.dumps({k: round(v, 3) for k, v in load.phases.items()})
         _insert_audit(
             con,
             [
@@ -613,6 +602,7 @@ def _commit(con: duckdb.DuckDBPyConnection, load: _Load, config: DatasetConfig) 
                     finished,
                     f"{load.rows.get(f.name, 0):,} rows into raw.{f.table} "
                     f"({load.rows_read.get(f.name, 0):,} rows read from the file)",
+                    phase_seconds,
                 )
                 for f in load.files
             ],
@@ -675,7 +665,7 @@ def _stage_settings(con: duckdb.DuckDBPyConnection, load: _Load, config: Dataset
 
 AUDIT_INSERT = (
     "insert into raw.load_audit (load_id, dataset_id, file, sha256, rows, rows_read, status, "
-    "started_at, finished_at, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "started_at, finished_at, message, phase_seconds) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -712,11 +702,24 @@ def _audit_rejection(con: duckdb.DuckDBPyConnection, load: _Load, err: TrdError)
             load.started_at,
             finished,
             " | ".join(by_file[name]) if name in by_file else summary,
+            None,
         )
         for name in names
     ]
     rows += [
-        (load.load_id, dataset, name, None, None, None, "rejected", load.started_at, finished, msg)
+        (
+            load.load_id,
+            dataset,
+            name,
+            None,
+            None,
+            None,
+            "rejected",
+            load.started_at,
+            finished,
+            msg,
+            None,
+        )
         for name, messages in by_file.items()
         if name not in names
         for msg in [" | ".join(messages)]

@@ -126,9 +126,10 @@ def _report_args(s: argparse.ArgumentParser) -> None:
 
 
 def _ingest(dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None) -> int:
+    from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
 
-    return ingest_datasets(dirs, warehouse, gate_run)
+    return ingest_datasets(dirs, warehouse, RawChecks(gate_run))
 
 
 def _build(warehouse: Path, select: str | None = None) -> int:

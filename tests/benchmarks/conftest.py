@@ -23,12 +23,13 @@ PERSONS = 1500
 def registry_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry ingested and built (the whole project: seeds feed relationship tests)."""
     from demo import generate
+    from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
     from trd.build import build
 
     root = tmp_path_factory.mktemp("bench")
     registry = generate(root / "data", persons=PERSONS)[-1]
     warehouse = root / "warehouse.duckdb"
-    assert ingest_datasets([registry], warehouse) == 0
+    assert ingest_datasets([registry], warehouse, RawChecks()) == 0
     assert build(warehouse) == 0
     return warehouse

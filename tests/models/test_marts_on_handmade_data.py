@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_warehouse import RawWriter, Row, new_warehouse, query
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
+from support.warehouse import RawWriter, Row, new_warehouse, query
 
 from trd.build import build
 

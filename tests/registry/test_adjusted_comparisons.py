@@ -31,11 +31,10 @@ from registry_omop import (
     QUETIAPINE,
     SERTRALINE,
     OmopBuilder,
-    create_warehouse,
-    query,
-    run_dbt,
 )
 from statsmodels.stats.weightstats import DescrStatsW
+from support.dbt import dbt_run
+from support.warehouse import new_warehouse, query
 
 OPEN, CMS = "REG-OPEN", "REG-CMS"
 RECURRENT_MDD = 4282316
@@ -140,7 +139,7 @@ def build_dataset() -> OmopBuilder:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("adjusted")
-    path = create_warehouse(work / "warehouse.duckdb")
+    path = new_warehouse(work / "warehouse.duckdb")
     con = duckdb.connect(str(path))
     try:
         for dataset in (OPEN, CMS):
@@ -149,7 +148,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         con.execute("update raw.datasets set suppression = 'cms' where dataset_id = ?", [CMS])
     finally:
         con.close()
-    run_dbt(path, work, MODELS)
+    dbt_run(path, MODELS)
     return path
 
 

@@ -33,10 +33,9 @@ from registry_omop import (
     SERTRALINE,
     SERTRALINE_100MG_TABLET,
     OmopBuilder,
-    create_warehouse,
-    query,
-    run_dbt,
 )
+from support.dbt import dbt_run
+from support.warehouse import new_warehouse, query
 
 DATASET = "REG-TEST"
 
@@ -126,13 +125,13 @@ def build_dataset() -> OmopBuilder:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Given the hand-made dataset loaded into raw, when the registry models are built."""
     work = tmp_path_factory.mktemp("registry_episodes")
-    path = create_warehouse(work / "warehouse.duckdb")
+    path = new_warehouse(work / "warehouse.duckdb")
     con = duckdb.connect(str(path))
     try:
         build_dataset().load(con, DATASET)
     finally:
         con.close()
-    run_dbt(path, work, REGISTRY_MODELS)
+    dbt_run(path, REGISTRY_MODELS)
     return path
 
 

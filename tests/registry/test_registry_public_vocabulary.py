@@ -16,14 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from registry_omop import OmopBuilder, create_warehouse, query, run_dbt
+from registry_omop import REGISTRY_MODELS, OmopBuilder
+from support.dbt import dbt_run
+from support.warehouse import new_warehouse, query
 
 from expectations.raw_gate import run_raw_checks
 
 DATASET = "PUBLIC-VOCAB"
-REGISTRY_MODELS = (
-    "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"
-)
 
 # (concept_id, name, domain, vocabulary, code): public OMOP vocabulary rows.
 CONCEPTS = (
@@ -95,13 +94,13 @@ def build_dataset() -> OmopBuilder:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("public_vocabulary")
-    path = create_warehouse(work / "warehouse.duckdb")
+    path = new_warehouse(work / "warehouse.duckdb")
     con = duckdb.connect(str(path))
     try:
         build_dataset().load(con, DATASET)
     finally:
         con.close()
-    run_dbt(path, work, REGISTRY_MODELS)
+    dbt_run(path, REGISTRY_MODELS)
     return path
 
 

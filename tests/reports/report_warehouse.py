@@ -12,8 +12,6 @@ import io
 import math
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +19,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+from support.dbt import dbt_run
 
 from core.reference import small_cell_threshold
-from core.settings import REPO_ROOT
 from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
@@ -491,40 +489,22 @@ def date_builds(warehouse: Path, started: datetime = BUILT_AT) -> None:
 # ---- fixtures --------------------------------------------------------------------------------
 
 
-def build_reporting_views(warehouse: Path, work: Path) -> None:
+def build_reporting_views(warehouse: Path) -> None:
     """Run the repo's dbt project on `warehouse`: the seeds the views join, the pooled marts
     (computed by dbt from the fixture's rates: TRIAL-A and TRIAL-C both compare esketamine with
-    standard_ad at D28) and the views, with their unit and data tests; target/ and logs/ go to
-    `work`, not into the checkout.
+    standard_ad at D28) and the views, with their data tests (through the harness's dbt runner:
+    target/ and logs/ in the session's scratch folder, not in the checkout).
     The biomarker views read marts this fixture does not build, so they are left out."""
-    dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--project-dir",
-            str(REPO_ROOT),
-            "--profiles-dir",
-            str(REPO_ROOT),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--select",
-            "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
-            "pooled_comparison_inputs pooled_comparisons path:models/reporting",
-            "--exclude",
-            "rpt_biomarker_* rpt_adjusted_*",
-            "--indirect-selection",
-            "cautious",
-        ],
-        env={**os.environ, "TRD_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    dbt_run(
+        warehouse,
+        "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
+        "pooled_comparison_inputs pooled_comparisons path:models/reporting",
+        "build",
+        "--exclude",
+        "rpt_biomarker_* rpt_adjusted_*",
+        "--indirect-selection",
+        "cautious",
     )
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def copy_warehouse(source: Path, target_dir: Path) -> Path:
