@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
-from support.warehouse import RawWriter
+from support.dbt import dbt_run
+from support.warehouse import RawWriter, new_warehouse
 
 REGISTRY_MODELS = (
     "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"
@@ -57,6 +59,8 @@ class OmopBuilder:
     tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     test_vocabulary: bool = True
     """False: start without the rows above (a test that writes its own vocabulary)."""
+    suppression: str | None = None
+    """dataset.yml `suppression` (None: ingest's default for a registry, cms)."""
 
     def __post_init__(self) -> None:
         if not self.test_vocabulary:
@@ -195,4 +199,24 @@ class OmopBuilder:
         raw = RawWriter(con)
         for table, rows in self.tables.items():
             raw.table(table, dataset_id, rows)
-        raw.dataset(dataset_id, "registry", title=f"test registry {dataset_id}")
+        raw.dataset(
+            dataset_id,
+            "registry",
+            title=f"test registry {dataset_id}",
+            suppression=self.suppression,
+        )
+
+
+def built_warehouse(
+    folder: Path, datasets: Mapping[str, OmopBuilder], select: str = REGISTRY_MODELS
+) -> Path:
+    """Given hand-made datasets loaded into raw (by dataset_id), when `select` is built."""
+    path = new_warehouse(folder / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    try:
+        for dataset_id, builder in datasets.items():
+            builder.load(con, dataset_id)
+    finally:
+        con.close()
+    dbt_run(path, select)
+    return path

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from registry_omop import (
     BIPOLAR,
@@ -29,13 +28,12 @@ from registry_omop import (
     PHQ9_TOTAL,
     PSYCHOTIC_DISORDER,
     QUETIAPINE,
-    REGISTRY_MODELS,
     SERTRALINE,
     SERTRALINE_100MG_TABLET,
     OmopBuilder,
+    built_warehouse,
 )
-from support.dbt import dbt_run
-from support.warehouse import new_warehouse, query
+from support.warehouse import query
 
 DATASET = "REG-TEST"
 
@@ -124,15 +122,7 @@ def build_dataset() -> OmopBuilder:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Given the hand-made dataset loaded into raw, when the registry models are built."""
-    work = tmp_path_factory.mktemp("registry_episodes")
-    path = new_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        build_dataset().load(con, DATASET)
-    finally:
-        con.close()
-    dbt_run(path, REGISTRY_MODELS)
-    return path
+    return built_warehouse(tmp_path_factory.mktemp("registry_episodes"), {DATASET: build_dataset()})
 
 
 def test_only_qualifying_candidates_become_episodes_one_per_person_and_class(

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from registry_omop import REGISTRY_MODELS, OmopBuilder
-from support.dbt import dbt_run
-from support.warehouse import new_warehouse, query
+from registry_omop import OmopBuilder, built_warehouse
+from support.warehouse import query
 
 from expectations.raw_gate import run_raw_checks
 
@@ -93,15 +92,7 @@ def build_dataset() -> OmopBuilder:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("public_vocabulary")
-    path = new_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        build_dataset().load(con, DATASET)
-    finally:
-        con.close()
-    dbt_run(path, REGISTRY_MODELS)
-    return path
+    return built_warehouse(tmp_path_factory.mktemp("public_vocabulary"), {DATASET: build_dataset()})
 
 
 def test_public_ids_give_an_episode_of_every_registry_class(warehouse: Path) -> None:
