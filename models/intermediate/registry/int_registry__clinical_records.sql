@@ -81,8 +81,7 @@ matched as (
         loinc_codes.concept_set
     from records
     inner join loinc_codes
-        on records.source_value = loinc_codes.concept_code
-    where coalesce(records.concept_id, 0) = 0
+        on {{ record_matches_source_code('records.concept_id', 'records.source_value', 'loinc_codes.concept_code') }}
 ),
 
 final as (
