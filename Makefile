@@ -33,6 +33,10 @@ fuzz: env ## fuzz `trd ingest` with N mutated datasets (tests/fuzz; figures and 
 bench: env ## registry-scale benchmarks (100k and 1M persons, ~25 min): docs/performance.md
 	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
+.PHONY: docs
+docs: env ## regenerate the generated parts of docs/*.md (contract, checks, seeds, marts)
+	$(VENV)/bin/python -m trd.docs
+
 lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

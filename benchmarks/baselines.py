@@ -6,7 +6,8 @@
     .venv/bin/python -m benchmarks.baselines gx-checks WAREHOUSE   (b) through GX, for comparison
 
 Each opens DuckDB with the memory limit and threads `trd ingest` uses, so that the ratios
-compare the same machine budget. (b) reuses bench_checks.py's query over `raw`; (c) is SPEC 5's
+compare the same machine budget. (b) reuses bench_checks.py's query over `raw`; (c) is the registry
+rule of docs/derivations.md#registry-cohort
 registry derivation written as one SQL statement over `raw` and the reference seeds, and writes
 its counts as JSON so that the harness can cross-check them against `marts.response_rates`.
 """
@@ -31,7 +32,7 @@ process would then pay for)."""
 THREADS = 2
 """The machine's cores; DuckDB's default, stated so that baseline and trd agree."""
 
-SPEC5 = {
+REGISTRY_PARAMETERS = {
     "gap": 30,
     "adequate": 42,
     "washout": 365,
@@ -206,7 +207,8 @@ where b.baseline <> 0
 group by all
 order by all
 """
-"""SPEC 5's registry rule as one statement: concept map (seed ids, codes, descendants), drug
+"""The registry rule (docs/derivations.md#registry-cohort) as one statement: concept map (seed ids,
+codes, descendants), drug
 eras (30-day persistence) and ECT courses (30-day gap: the same statement), new-user candidates
 (365-day washout), TRD qualification, no TRD exclusion on or before index, the earliest episode
 per person and class, baseline in [index - 30, index] and the D28 observed
@@ -264,7 +266,7 @@ def gx_checks(warehouse: Path) -> dict[str, int]:
 def mart(warehouse: Path) -> list[dict[str, object]]:
     """(c) Registry D28 observed-case counts per dataset, class and scale, in one query."""
     con = connect(warehouse, read_only=True)
-    result = con.execute(MART_QUERY, SPEC5)
+    result = con.execute(MART_QUERY, REGISTRY_PARAMETERS)
     names = [d[0] for d in result.description]
     rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     con.close()

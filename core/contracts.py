@@ -1,4 +1,5 @@
-"""The input contract (SPEC 3): every table a dataset may hold, its columns, types and keys.
+"""The input contract (docs/dataset-contract.md): every table a dataset may hold, its columns,
+types and keys.
 
 Declared once, as data. The reader uses it to pick and cast columns, the validator to decide
 what is missing or uncastable, `create_raw_schema` to lay out the `raw` schema, the dbt sources
@@ -20,7 +21,8 @@ class Column:
     name: str
     type: DuckType
     required: bool = False
-    """The file must have this column (SPEC 3.1 / OMOP CDM v5.4 NOT NULL)."""
+    """The file must have this column (docs/dataset-contract.md#trial-files-cdisc-adam / OMOP CDM
+    v5.4 NOT NULL)."""
     not_null: bool = False
     """Every row must have a value (a required column may still allow nulls, e.g. ADQS AVAL)."""
     load: bool = True
@@ -255,7 +257,8 @@ REGISTRY_TABLES: tuple[Table, ...] = (
 
 TABLES: dict[str, Table] = {t.name: t for t in TRIAL_TABLES + REGISTRY_TABLES}
 EVENT_TABLES_ONE_REQUIRED: tuple[str, ...] = ("measurement", "observation")
-"""Registry datasets need at least one of these (SPEC 3.2)."""
+"""Registry datasets need at least one of these
+(docs/dataset-contract.md#registry-files-omop-cdm-v54)."""
 
 
 def tables_for(source: Source) -> tuple[Table, ...]:

@@ -1,4 +1,5 @@
-"""One exception family for every failure a user can act on (SPEC 2 and 4), and the exit codes.
+"""One exception family for every failure a user can act on (docs/architecture.md and
+docs/dataset-contract.md#what-gets-rejected), and the exit codes.
 
 The CLI prints `str(error)` and exits with `exit_code`; no traceback reaches the user.
 """

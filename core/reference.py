@@ -38,18 +38,21 @@ def dbt_vars() -> Mapping[str, Any]:
 
 
 def age_top_code() -> int:
-    """Ages above this identify a person (HIPAA Safe Harbor, SPEC 8): var `age_top_code`."""
+    """Ages above this identify a person (HIPAA Safe Harbor, docs/privacy.md#ages): var
+    `age_top_code`."""
     return int(dbt_vars()["age_top_code"])
 
 
 def small_cell_threshold() -> int:
-    """Counts from 1 to this minus 1 are small under `cms` (SPEC 8): var `small_cell_threshold`."""
+    """Counts from 1 to this minus 1 are small under `cms` (docs/privacy.md#small-cell-suppression):
+    var `small_cell_threshold`."""
     return int(dbt_vars()["small_cell_threshold"])
 
 
 @cache
 def treatment_classes() -> tuple[str, ...]:
-    """The SPEC 3 treatment_class vocabulary, in report order (seed `treatment_classes`)."""
+    """The treatment_class vocabulary (docs/derivations.md#treatment-classes), in report order
+    (seed `treatment_classes`)."""
     rows = sorted(_read("treatment_classes"), key=lambda r: int(r["sort_order"]))
     return tuple(r["treatment_class"] for r in rows)
 
@@ -68,14 +71,15 @@ def scale_maxima() -> dict[str, int]:
 
 @cache
 def timepoints() -> tuple[str, ...]:
-    """The SPEC 5 timepoints, earliest first (seed `timepoints`)."""
+    """The timepoints (docs/derivations.md#timepoint-windows), earliest first (seed
+    `timepoints`)."""
     rows = sorted(_read("timepoints"), key=lambda r: int(r["sort_order"]))
     return tuple(r["timepoint"] for r in rows)
 
 
 @cache
 def analyses() -> tuple[str, ...]:
-    """The SPEC 5 analyses of missing outcomes (seed `analyses`)."""
+    """The analyses of missing outcomes (docs/derivations.md#analyses; seed `analyses`)."""
     rows = sorted(_read("analyses"), key=lambda r: int(r["sort_order"]))
     return tuple(r["analysis"] for r in rows)
 

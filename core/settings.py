@@ -21,7 +21,8 @@ on a connection, every dataset is suppressed as `cms` in what that connection re
 
 
 def force_cms_suppression(con: duckdb.DuckDBPyConnection) -> None:
-    """Make every reporting view read on `con` apply `cms` to every dataset (SPEC 8)."""
+    """Make every reporting view read on `con` apply `cms` to every dataset
+    (docs/privacy.md#small-cell-suppression)."""
     con.execute(f"set variable {SUPPRESSION_VARIABLE} = 'cms'")
 
 

@@ -1,5 +1,6 @@
 """Opening the warehouse file: one place that turns DuckDB's and the file system's errors into
-messages with a fix and the right exit code (SPEC 2 and 4).
+messages with a fix and the right exit code (docs/architecture.md and
+docs/dataset-contract.md#what-gets-rejected).
 
 DuckDB allows one writing process and no reader beside it: a lock held by another process is
 `WarehouseBusy` (exit 75, retry later), never "data rejected". A path that is a folder, a file

@@ -1,6 +1,7 @@
 """Demo datasets: seven trials (CDISC ADaM) and a registry (OMOP CDM v5.4), all synthetic.
 
-`generate` writes one folder per dataset under `out`, each with its `dataset.yml` (SPEC 3), and
+`generate` writes one folder per dataset under `out`, each with its `dataset.yml`
+(docs/dataset-contract.md), and
 returns the folders in load order. It is what `trd demo` runs before the pipeline, and what
 benchmarks use at scale (`--persons 1000000`). See `README.md` here and `docs/demo-data.md`.
 

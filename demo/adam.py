@@ -1,4 +1,5 @@
-"""Simulate a randomised trial and lay it out as CDISC ADaM ADSL, ADQS and ADLB (SPEC 3.1).
+"""Simulate a randomised trial and lay it out as CDISC ADaM ADSL, ADQS and ADLB
+(docs/dataset-contract.md#trial-files-cdisc-adam).
 
 `simulate_trial` takes a `TrialDesign` (arms, visits, published rates; see `trials.py`) and does
 what a sponsor's ADaM programmers would hand over: one ADSL row per randomised subject, ADQS

@@ -1,7 +1,8 @@
 """Concepts of the registry demo: the seed's code lists plus a small clinical-drug vocabulary.
 
 The concept ids of depression, drugs, procedures, exclusions, scores and biomarkers are read at
-run time from `seeds/concept_sets.csv` (SPEC 3.3), the single source of truth the dbt models also
+run time from `seeds/concept_sets.csv` (docs/code-lists.md), the single source of truth the dbt
+models also
 use, so the demo never drifts from the code lists (which hold the public OMOP ids a real CDM
 holds). Real exports record prescriptions as clinical drugs (e.g. "sertraline 100 MG Oral
 Tablet"), not ingredients; the demo does the same. Where a clinical drug's public OMOP id and
@@ -9,7 +10,8 @@ RxNorm code could be checked (the vocabulary of the OHDSI Synthea27Nj export in 
 demo uses it; every other product (the ketamine injectable solution, the esketamine nasal
 spray, ...) gets a local id in the OMOP range for site vocabularies (> 2,000,000,000, vocabulary
 `TRD Demo`). All of them roll up to the seed's ingredient ids through the demo's own
-`concept_ancestor`, which exercises the roll-up of SPEC 3.2; one ketamine product deliberately
+`concept_ancestor`, which exercises the roll-up of
+docs/dataset-contract.md#registry-files-omop-cdm-v54; one ketamine product deliberately
 does not (a vocabulary gap the concept-set diagnostics report as an orphan).
 """
 
@@ -203,7 +205,7 @@ def load_vocabulary(seed_file: Path = SEED_FILE) -> Vocabulary:
         raise ConfigError(
             f"concept set(s) {', '.join(missing)} missing from the seed; the registry demo "
             "needs every set it records",
-            "complete seeds/concept_sets.csv (SPEC 3.3) and run `trd demo` again",
+            "complete seeds/concept_sets.csv (docs/code-lists.md) and run `trd demo` again",
             file=str(seed_file),
             column="concept_set",
         )

@@ -4,7 +4,8 @@ Symptom model. Each treated person has a latent *improvement* u = mu + sigma * z
 normal): the fraction of the baseline score gone at the key visit of their treatment (day 28 of
 an esketamine course, 24 h after a ketamine infusion, ...). At any other visit the improvement is
 `shape[visit] * u` plus a little visit-to-visit noise, and the score is
-`round(baseline * (1 - improvement))` within the scale's range. A response (SPEC 5: at least 50%
+`round(baseline * (1 - improvement))` within the scale's range. A response
+(docs/derivations.md#response-and-remission: at least 50%
 reduction) is then about u >= 0.5 and a remission u >= 1 - threshold / baseline, so mu and
 sigma can be solved from the published response and remission rates (`calibrate`). The `shape`
 of a treatment carries its time course: near-full effect at 24 h for ketamine, weeks for ADs.

@@ -1,4 +1,5 @@
-"""The seven demo trials, each modelled on a published design (SPEC 3.1 files, SPEC 3 dataset.yml).
+"""The seven demo trials, each modelled on a published design (docs/dataset-contract.md: trial
+files and dataset.yml).
 
 Sizes, visits, arms and rates mimic the cited papers; rates are the *observed-case* targets the
 latent model is calibrated to (see `outcomes.py`), chosen so that each trial's primary analysis
@@ -493,7 +494,8 @@ class TrialDataset:
 
     @property
     def config(self) -> dict[str, Any]:
-        """dataset.yml content in SPEC 3 key order; arms come from the design, stated once."""
+        """dataset.yml content in the key order of docs/dataset-contract.md#datasetyml; arms come
+        from the design, stated once."""
         config: dict[str, Any] = {"dataset_id": self.dataset_id, "source": "trial"}
         config["title"] = self.title
         if self.population:

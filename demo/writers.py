@@ -53,7 +53,8 @@ def append_csv(frame: pl.DataFrame, handle: BinaryIO, header: bool) -> None:
 
 
 def write_dataset_yml(folder: Path, config: Mapping[str, Any], comment: str) -> Path:
-    """`dataset.yml` in the SPEC 3 layout: keys in the SPEC's order, arms as inline mappings,
+    """`dataset.yml` as docs/dataset-contract.md#datasetyml lays it out: keys in its order, arms as
+    inline mappings,
     and `synthetic: true` last on every demo dataset, so that reports can say it is demo data."""
     lines = [f"# {line}" for line in comment.splitlines()]
     for key, value in {**config, "synthetic": True}.items():

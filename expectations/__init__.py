@@ -1,4 +1,4 @@
-"""Data quality (SPEC 7): Great Expectations suites, run inside DuckDB.
+"""Data quality (docs/data-quality.md): Great Expectations suites, run inside DuckDB.
 
 In: a dataset staged by ingest (`raw_gate.run_raw_checks`, which rejects a load on any
 error-level failure), or the whole warehouse after `trd build` (`check.check`, `trd check`).

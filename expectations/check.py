@@ -1,4 +1,5 @@
-"""`trd check`: every data-quality suite on the warehouse (SPEC 7), results for people and CI.
+"""`trd check`: every data-quality suite on the warehouse (docs/data-quality.md), results for
+people and CI.
 
 In: a warehouse built by `trd ingest` and `trd build`. Runs the raw suites of every loaded
 dataset (on `raw`, one dataset at a time) and the mart suites of every dataset in the marts,

@@ -221,7 +221,8 @@ def to_expectation(
 
 
 def contract_checks(table: Table) -> tuple[Check, ...]:
-    """SPEC 7 'required columns present and castable, not null where required', from the contract.
+    """docs/data-quality.md 'required columns present and castable, not null where required', from
+    the contract.
 
     Ingest reads only contract columns and casts them to the contract's types, so these guard
     the table layout (a hand-altered raw table, a staging bug) rather than the input file.
@@ -264,7 +265,11 @@ def contract_checks(table: Table) -> tuple[Check, ...]:
                     "error",
                     NotNull(),
                     f"{col.name.upper()} must not be empty (required by "
-                    + ("OMOP CDM v5.4" if table.source == "registry" else "the spec")
+                    + (
+                        "OMOP CDM v5.4"
+                        if table.source == "registry"
+                        else f"docs/dataset-contract.md#{table.name}"
+                    )
                     + ")",
                     f"Fill in {col.name.upper()} on the rows shown, or drop those rows.",
                 )

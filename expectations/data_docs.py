@@ -1,4 +1,5 @@
-"""Great Expectations Data Docs that work offline and show warnings as warnings (SPEC 7).
+"""Great Expectations Data Docs that work offline and show warnings as warnings
+(docs/data-quality.md).
 
 GX's page templates load 16 stylesheets, scripts and fonts from CDNs (bootstrap 4.3.1,
 bootstrap-table 1.19.1, jQuery 3.7.1, vega 5, font-awesome 6.6, ...): offline, the index shows
@@ -8,7 +9,8 @@ GX: the site builder takes the view, renderer and index builder classes from its
 GX 1.24.1's own templates with each CDN link replaced by a vendored copy of exactly that version
 (`data_docs/vendor/`, README there), which `build` copies into the site's `static/vendor/`.
 
-A warn-level check (SPEC 7: it reports, it does not block) carries GX severity `warning`. GX
+A warn-level check (docs/data-quality.md: it reports, it does not block) carries GX severity
+`warning`. GX
 would still show its failure, and its suite's, as a red "Failed"; here a failed warn-level
 expectation gets a yellow warning sign, and a validation whose only failures are warnings reads
 "Passed with warnings" on its page and "Warning" in the index, as `trd check` and the reports

@@ -1,4 +1,5 @@
-"""Is the latest check run still about the warehouse as it is? (SPEC 7 and 9: the publish gate.)
+"""Is the latest check run still about the warehouse as it is? (docs/data-quality.md and
+docs/reading-a-report.md: the publish gate.)
 
 A check run vouches for the data it checked, not for what was loaded or built after it. So a
 report may be published only when the latest `check` run

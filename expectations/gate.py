@@ -1,4 +1,5 @@
-"""The raw data-quality gate in the shape ingest receives it (`ingest.load.RawGate`), SPEC 7.
+"""The raw data-quality gate in the shape ingest receives it (`ingest.load.RawGate`;
+docs/data-quality.md).
 
 Ingest does not import this stage: `trd ingest` and `trd run` hand it a `RawChecks`, whose
 `check` validates a staged dataset with the raw suites (`raw_gate.run_raw_checks`) and raises

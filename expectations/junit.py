@@ -1,4 +1,5 @@
-"""JUnit XML of a check run, for CI systems (SPEC 7): one testcase per check and dataset.
+"""JUnit XML of a check run, for CI systems (docs/data-quality.md): one testcase per check and
+dataset.
 
 Error-level failures are `<failure>`s (they fail the CI job's test report); warn-level failures
 are `<skipped>` testcases with the warning in `<system-out>`, so they show up without failing

@@ -1,4 +1,4 @@
-"""Raw-table suites, run inside `trd ingest` before a dataset is committed (SPEC 7).
+"""Raw-table suites, run inside `trd ingest` before a dataset is committed (docs/data-quality.md).
 
 Ingest stages a dataset in its own tables (`raw._load_<id>__<table>`, raw's layout) and calls
 `run_raw_checks`; any result that `blocks` rejects the load, and `CheckResult.message()` tells

@@ -39,7 +39,7 @@ class CheckResult:
 
     @property
     def blocks(self) -> bool:
-        """An error-level failure blocks the load or the report (SPEC 7)."""
+        """An error-level failure blocks the load or the report (docs/data-quality.md)."""
         return self.severity == "error" and not self.success
 
     @property

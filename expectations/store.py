@@ -1,4 +1,5 @@
-"""The `dq` schema: one row per check run and one row per check, dataset and run (SPEC 7).
+"""The `dq` schema: one row per check run and one row per check, dataset and run
+(docs/data-quality.md).
 
 Reports read it to show the data-quality status and to refuse publishing while the latest
 `check` run has an error-level failure, or is stale: `dq.check_inputs` records which load of

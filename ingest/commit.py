@@ -1,4 +1,4 @@
-"""The end of a load (SPEC 4, steps 6-7 of the load protocol in docs/architecture.md): one
+"""The end of a load (steps 6-7 of docs/architecture.md#load-protocol-atomic): one
 transaction swaps the staged tables into `raw` and replaces the dataset's settings and audit
 rows; a rejection writes its own `rejected` audit rows (one per file, with that file's
 problems)."""

@@ -1,4 +1,5 @@
-"""`dataset.yml` (SPEC 3): parse and validate a dataset's settings into a frozen `DatasetConfig`.
+"""`dataset.yml` (docs/dataset-contract.md): parse and validate a dataset's settings into a frozen
+`DatasetConfig`.
 
 Enters: a dataset folder. Leaves: a `DatasetConfig`, or a `ConfigError` (exit 2) that says which
 key is wrong and how to write it; an unknown `source` is a `DataRejected` (exit 1), as the load
@@ -28,13 +29,15 @@ CONFIG_FILE = "dataset.yml"
 SOURCES: tuple[Source, ...] = ("trial", "registry")
 TREATMENT_CLASSES = reference.treatment_classes()
 SCALE_MAX: Mapping[str, int] = MappingProxyType(reference.scale_maxima())
-"""Highest possible score per scale (SPEC 5); a remission threshold must lie in [0, max]."""
+"""Highest possible score per scale (docs/derivations.md#scales); a remission threshold must lie in
+[0, max]."""
 TIMEPOINTS = reference.timepoints()
 ANALYSES = reference.analyses()
 POPULATIONS = ("trd",)
 SUPPRESSIONS = ("cms", "none")
 DEFAULT_SUPPRESSION: Mapping[str, str] = MappingProxyType({"registry": "cms", "trial": "none"})
-"""SPEC 8: registries (data-use agreements) hide small cells by default; trials, whose per-arm
+"""docs/privacy.md#small-cell-suppression: registries (data-use agreements) hide small cells by
+default; trials, whose per-arm
 results are published with exact counts (CONSORT), show them."""
 DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KEYS = (
@@ -81,7 +84,8 @@ class DatasetConfig:
     primary_analysis: str = "nri"
     reference: str | None = None
     suppression: str = "cms"
-    """Small-cell policy of the dataset's reports (SPEC 8): `cms` or `none`; resolved from the
+    """Small-cell policy of the dataset's reports (docs/privacy.md#small-cell-suppression): `cms`
+    or `none`; resolved from the
     source's default when dataset.yml does not say."""
     synthetic: bool = False
     """True for generated (demo) data, so that reports can say so."""

@@ -1,4 +1,5 @@
-"""A CSV file's records counted from its bytes, before Polars reads it (SPEC 4: no silent loss).
+"""A CSV file's records counted from its bytes, before Polars reads it
+(docs/dataset-contract.md#what-gets-rejected: no silent loss).
 
 Polars splits rows on LF (and CRLF) only, pads a row that is short of fields with nulls, and
 reads a blank line as a row of nulls. So a file whose header ends in a bare CR (old Mac line

@@ -1,4 +1,5 @@
-"""De-identification gate (SPEC 8): reject direct identifiers before anything is written.
+"""De-identification gate (docs/privacy.md#de-identification-gate): reject direct identifiers
+before anything is written.
 
 Enters: the column names of a contract table's file, its batches as read (every text column,
 loaded or not) and ADSL ages. Leaves: nothing, or a `DataRejected` that names the file, column,
@@ -7,7 +8,8 @@ first rows and the kind of identifier, and never repeats the identifying value i
 Three screens:
 - column names: the name is normalised to tokens (`PatientName`, `PATIENT_NAME` and
   `patient-name` all become `_patient_name_`) and matched against the HIPAA Safe Harbor
-  identifiers the SPEC lists. Contract columns are never identifiers by name (`concept_name`),
+  identifiers docs/privacy.md#de-identification-gate lists. Contract columns are never identifiers
+  by name (`concept_name`),
   nor are OMOP's own `*_source_value` columns; their values are screened like any other.
 - values: one combined regular expression per text column and batch (fast), and only when it
   hits, each pattern on its own to name the kind and the rows. The patterns need separators or
@@ -120,7 +122,7 @@ NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 SAFE_NAMES = re.compile(r"_zip_?3(?:_?digits?)?_|_3_?digits?_?zip")
 """Three-digit ZIP codes are allowed by Safe Harbor (for areas above 20,000 people)."""
 MAX_AGE = age_top_code()
-"""Ages above it identify (HIPAA Safe Harbor, SPEC 8; dbt var `age_top_code`)."""
+"""Ages above it identify (HIPAA Safe Harbor, docs/privacy.md#ages; dbt var `age_top_code`)."""
 ROWS_SHOWN = 5
 
 
@@ -150,8 +152,8 @@ def check_column_names(
         kind = identifier_kind_of_name(column)
         if kind:
             raise DataRejected(
-                f"the column is named like a direct identifier ({kind}); the SPEC 8 "
-                "de-identification gate admits no such column, loaded or not",
+                f"the column is named like a direct identifier ({kind}); the de-identification "
+                "gate (docs/privacy.md#column-names) admits no such column, loaded or not",
                 "drop the column from the export (it is not part of the contract) and load "
                 "again; nothing from this file was loaded",
                 dataset=dataset,
@@ -205,8 +207,9 @@ def identifier_rejection(
 ) -> DataRejected:
     """The rejection for identifying values: where and what kind, never the value."""
     return DataRejected(
-        f"values look like a direct identifier ({kind}), which the SPEC 8 de-identification "
-        "gate rejects in any text column, loaded or not (the values are not shown here)",
+        f"values look like a direct identifier ({kind}), which the de-identification gate "
+        "(docs/privacy.md#values) rejects in any text column, loaded or not (the values are not "
+        "shown here)",
         "remove or replace those values with non-identifying codes (or drop the column if it "
         "is not part of the contract), then load again; nothing from this file was loaded",
         dataset=dataset,
@@ -236,7 +239,7 @@ def check_ages(
     if rows:
         raise DataRejected(
             f"AGE above {MAX_AGE}: ages over {MAX_AGE - 1} identify a person under HIPAA Safe "
-            "Harbor (SPEC 8; the ages are not shown here)",
+            "Harbor (docs/privacy.md#ages; the ages are not shown here)",
             f"top-code AGE at {MAX_AGE} (set every AGE above {MAX_AGE} to {MAX_AGE}) in the "
             "export and load again; nothing from this file was loaded",
             dataset=dataset,

@@ -1,4 +1,5 @@
-"""`trd ingest DIR...` (SPEC 2, 4 and 8): load dataset folders into `raw`, atomically.
+"""`trd ingest DIR...` (docs/architecture.md, docs/dataset-contract.md#what-gets-rejected and
+docs/privacy.md): load dataset folders into `raw`, atomically.
 
 Enters: dataset folders (data files and a dataset.yml). Leaves: the datasets' rows in the `raw`
 contract tables, their settings in `raw.dataset_*`, and one `raw.load_audit` row per file per
@@ -73,7 +74,8 @@ are recorded in raw.load_audit.phase_seconds, which the benchmarks read."""
 
 
 class RawGate(Protocol):
-    """The raw data-quality gate a staged dataset must pass before it is committed (SPEC 7).
+    """The raw data-quality gate a staged dataset must pass before it is committed
+    (docs/data-quality.md).
 
     Ingest receives it from its caller (`trd` passes `expectations.gate.RawChecks`) instead of
     importing the checks stage, so the flow of imports follows the flow of data."""

@@ -1,4 +1,4 @@
-"""Find a dataset's data files and read them in bounded-memory batches (SPEC 3).
+"""Find a dataset's data files and read them in bounded-memory batches (docs/dataset-contract.md).
 
 Enters: a dataset folder. Leaves: the contract files it holds (`discover`) and, per file, its
 lower-cased column names and an iterator of Polars batches with 1-based data-row numbers

@@ -1,4 +1,4 @@
-"""The `raw` schema (SPEC 2): contract tables, dataset metadata and the load audit.
+"""The `raw` schema (docs/architecture.md): contract tables, dataset metadata and the load audit.
 
 Every contract table exists from the first load on, even when no dataset has it, so that dbt
 sources always resolve. Dataset metadata (the parsed `dataset.yml`) is stored as small tables so
@@ -24,14 +24,14 @@ METADATA_DDL: dict[str, str] = {
             config_sha256 varchar not null,   -- hash of dataset.yml as loaded
             _load_id varchar not null,
             loaded_at timestamp not null,
-            suppression varchar,              -- cms | none (SPEC 8), the source's default if unset
+            suppression varchar,              -- cms | none (docs/privacy.md); unset: source default
             synthetic boolean                 -- dataset.yml `synthetic`: generated demo data
         )""",
     "dataset_arms": """
         create table if not exists raw.dataset_arms (
             dataset_id varchar not null,
             arm varchar not null,             -- ADSL TRT01A (or TRT01P) value
-            treatment_class varchar not null, -- SPEC 3 vocabulary
+            treatment_class varchar not null, -- docs/derivations.md#treatment-classes
             treatment varchar                 -- optional detail, e.g. quetiapine_xr
         )""",
     "dataset_parameters": """

@@ -1,7 +1,7 @@
 """A dataset's load in progress and its staging tables: each file read in batches, screened,
 cast and written into `raw._load_<load_id>__<table>` (raw's layout plus the key columns that are
-checked but not loaded), its rows reconciled with the rows the file holds (SPEC 4, steps 4-5 of
-the load protocol in docs/architecture.md)."""
+checked but not loaded), its rows reconciled with the rows the file holds (steps 4-5 of
+docs/architecture.md#load-protocol-atomic)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Contract checks (SPEC 3 and 4): required files and columns, casts, not-null, keys, arms.
+"""Contract checks (docs/dataset-contract.md and docs/dataset-contract.md#what-gets-rejected):
+required files and columns, casts, not-null, keys, arms.
 
 Enters: a dataset's discovered tables, each file's column names and batches as read. Leaves:
 batches cast to the contract types of `core/contracts.py` (with nulls for absent optional
@@ -6,7 +7,7 @@ columns), or a `DataRejected` naming the dataset, file, column, first rows (1-ba
 the rule and the fix. Duplicate keys are checked in DuckDB on the staged table, which holds only
 this dataset's rows.
 
-Casting rules (the SPEC leaves the details to us; docs/loading-a-dataset.md repeats them):
+Casting rules (the contract leaves the details to us; docs/loading-a-dataset.md repeats them):
 - text is trimmed, and blank text is null (SAS writes blanks, not nulls);
 - in number and date columns, empty, `NA`, `NULL` and `.` (R and SAS exports) are null;
 - whole numbers may be written `30` or `30.0`; NaN in a stored float column is null (pandas'
@@ -95,10 +96,9 @@ def check_columns(table: Table, columns: Iterable[str], *, dataset: str, file: s
     if missing:
         what = "trt01a (or trt01p)" if missing == ["trt01a"] and table.name == "adsl" else ""
         raise DataRejected(
-            f"required column(s) missing: {what or ', '.join(missing)} (contract of {table.name}, "
-            "SPEC 3)",
+            f"required column(s) missing: {what or ', '.join(missing)} (contract of {table.name})",
             "add the column(s) to the export (names are case-insensitive); see the contract in "
-            "docs/loading-a-dataset.md",
+            f"docs/dataset-contract.md#{table.name}",
             dataset=dataset,
             file=file,
             column=missing[0],
@@ -150,7 +150,8 @@ def check_not_null(
     dataset: str,
     file: str,
 ) -> None:
-    """Columns the contract marks not-null (OMOP CDM NOT NULL, SPEC 3) have a value in every row;
+    """Columns the contract marks not-null (OMOP CDM NOT NULL, docs/dataset-contract.md) have a
+    value in every row;
     every column that lacks one is reported."""
     problems = []
     for column in (c for c in table.columns if c.not_null and c.load):
@@ -158,8 +159,8 @@ def check_not_null(
         if rows:
             problems.append(
                 DataRejected(
-                    "a required value is missing (this column may not be empty: SPEC 3, "
-                    "OMOP CDM v5.4 NOT NULL)",
+                    "a required value is missing (this column may not be empty: "
+                    "docs/dataset-contract.md#input-tables, OMOP CDM v5.4 NOT NULL)",
                     "fill in the value, or drop the incomplete row(s) from the export",
                     dataset=dataset,
                     file=file,

@@ -1,4 +1,4 @@
-{#- The three analyses of SPEC 5 as rows, written once for every mart that counts responders
+{#- The three analyses of docs/derivations.md#analyses as rows, written once for every mart that counts responders
     (response_rates, biomarker_response). One row per input row and analysis, with the
     analysis's denominator flag and outcome flags taken from episode_outcomes' columns:
     oc = observed value; nri = every usable baseline, a missing value counting as failure (a

@@ -1,4 +1,4 @@
-{#- The trial baseline rule of SPEC 5, written once for the models (int_trial__baselines) and the
+{#- The trial baseline rule (docs/derivations.md#trial-baselines), written once for the models (int_trial__baselines) and the
     raw checks of ADQS (expectations/suites/trial.py renders these macros on the staged table):
     the ABLFL = 'Y' record; without one, the last record with ADY <= 1. Ties are broken
     deterministically: among several ABLFL records (a data error the raw checks report) and among
@@ -22,7 +22,7 @@
 {%- endmacro %}
 
 
-{#- The registry baseline window of SPEC 5: a record dated in [index - baseline_lookback_days,
+{#- The registry baseline window (docs/derivations.md#registry-baselines): a record dated in [index - baseline_lookback_days,
     index] may be the baseline (the last such record is), for scores and biomarkers alike. -#}
 {% macro is_registry_baseline_candidate(study_day) -%}
     ({{ study_day }} between -{{ var('baseline_lookback_days') }} and 0)

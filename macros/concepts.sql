@@ -1,4 +1,4 @@
-{#- The concept-set membership rules of SPEC 3.3, written once for the models
+{#- The concept-set membership rules (docs/code-lists.md), written once for the models
     (int_registry__concept_map, int_registry__clinical_records) and the raw registry checks
     (expectations/suites/registry.py renders these macros on the staged tables). -#}
 

@@ -1,4 +1,4 @@
-{#- Random-effects meta-analysis of SPEC 6 (marts.pooled_comparisons), written once.
+{#- Random-effects meta-analysis of docs/derivations.md#pooled-comparisons (marts.pooled_comparisons), written once.
 
     Arguments are SQL expressions. Per dataset, from x1 events of n1 (the compared class) and x0
     of n0 (the reference class), after the continuity correction:
@@ -20,7 +20,7 @@
 
 
 {#- 0.5 when any of the four cells (x1, n1 - x1, x0, n0 - x0) is zero, else 0: added to each
-    cell, so events get + c and totals + 2c (SPEC 6). -#}
+    cell, so events get + c and totals + 2c (docs/derivations.md#pooled-comparisons). -#}
 {% macro continuity_correction(x1, n1, x0, n0) -%}
     (case
         when {{ x1 }} = 0 or {{ x1 }} = {{ n1 }} or {{ x0 }} = 0 or {{ x0 }} = {{ n0 }} then 0.5

@@ -1,4 +1,4 @@
-{#- Confidence intervals of SPEC 5, written once and used by every mart.
+{#- Confidence intervals of docs/derivations.md#statistics, written once and used by every mart.
 
     Arguments are SQL expressions (column names or literals): x = events, n = trials,
     suffix 1 = the compared class, suffix 0 = the reference class. Plain arithmetic, sqrt, ln and

@@ -1,4 +1,4 @@
-{#- Small-cell suppression of SPEC 8, written once for every reporting view.
+{#- Small-cell suppression of docs/privacy.md#small-cell-suppression, written once for every reporting view.
 
     Each dataset has a policy: `cms` (a count from 1 to T - 1 is small, T = var
     small_cell_threshold, default 11 as in the CMS cell-size policy) or `none` (exact counts:

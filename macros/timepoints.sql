@@ -1,4 +1,5 @@
-{#- Whether a record counts for a timepoint (SPEC 5), written once for the scores
+{#- Whether a record counts for a timepoint (docs/derivations.md#timepoint-windows), written
+    once for the scores
     (int_outcomes__timepoints) and the biomarkers (int_biomarkers__timepoints): in a dataset with
     a `visits` map, the records whose AVISIT maps to the timepoint; otherwise the records whose
     study day lies in the timepoint's inclusive window. `record` names a relation with

@@ -4,7 +4,7 @@ The `.qmd` pages import this module (`import _common as rc`) from their own fold
 and under the nbclient fallback alike. It reads `TRD_WAREHOUSE`, `TRD_SMALL_CELL_THRESHOLD` and
 `TRD_SUPPRESSION`, which `reports/render.py` sets. Pages read only `reporting.*` (suppressed
 views), `dq.*`, `raw.datasets`, `raw.load_audit` and the `reference` seeds: never the marts
-(SPEC 8).
+(docs/privacy.md).
 Counts reach a page only as the views' `*_display` texts (`shown`) or through `count_text`,
 which applies the same rule, so no page prints a small count.
 """
@@ -62,7 +62,7 @@ SCALE_LABEL = {"MADRS": "MADRS", "HAMD17": "HAM-D17", "QIDS_SR16": "QIDS-SR16", 
 def connection() -> duckdb.DuckDBPyConnection:
     """One read-only connection per page: reports never write, and may run beside each other.
     Under `trd report --suppression cms` the connection makes every reporting view apply cms
-    to every dataset (SPEC 8)."""
+    to every dataset (docs/privacy.md)."""
     con = duckdb.connect(os.environ["TRD_WAREHOUSE"], read_only=True)
     if os.environ.get(SUPPRESSION_ENV):
         force_cms_suppression(con)
@@ -254,7 +254,7 @@ plt.rcParams.update(
 
 
 def suppression_note() -> str:
-    """The caption sentence every page with counts carries (SPEC 8)."""
+    """The caption sentence every page with counts carries (docs/privacy.md)."""
     t = threshold()
     return (
         f"<b>&lt;{t}</b>: a count from 1 to {t - 1}, hidden with its rate and confidence "

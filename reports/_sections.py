@@ -518,7 +518,8 @@ def _concept_rows_table(dataset_id: str, rows: list[dict[str, Any]]) -> str:
 def _hidden_first_steps() -> str:
     """SQL for the datasets whose first attrition count (ADSL subjects, OMOP persons) is hidden
     in reporting.attrition: the ADSL / PERSON file's row count is that count, so it must not be
-    printed beside it (SPEC 8). Without the view there is nothing to hide."""
+    printed beside it (docs/privacy.md#small-cell-suppression). Without the view there is nothing
+    to hide."""
     if not rc.has_table("reporting", "attrition"):
         return "select null::varchar as dataset_id where false"
     return "select dataset_id from reporting.attrition where step_order = 1 and n_remaining is null"

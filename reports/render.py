@@ -1,4 +1,5 @@
-"""`trd report`: publish gate, then render the Quarto project in this folder to HTML (SPEC 9).
+"""`trd report`: publish gate, then render the Quarto project in this folder to HTML
+(docs/reading-a-report.md).
 
 Enters: a warehouse with `reporting.*` views (dbt), `dq.*` results (`trd check`) and the
 provenance tables of `raw`. Leaves: `index.html`, `data-quality.html` and `methods.html`,
@@ -110,7 +111,8 @@ def _listed(failures: list[tuple[str, str]], limit: int = 10) -> str:
 
 def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> Gate:
     """Refuse to publish while an error-level check fails, no check ran, or the latest check run
-    is stale (SPEC 7 and 9); with `allow_failed_checks`, the banner says which."""
+    is stale (docs/data-quality.md and docs/reading-a-report.md); with `allow_failed_checks`, the
+    banner says which."""
     run_id = _latest_check_run(con)
     if run_id is None:
         if allow_failed_checks:
@@ -157,7 +159,8 @@ def publish_gate(con: duckdb.DuckDBPyConnection, allow_failed_checks: bool) -> G
 
 
 SUPPRESSION_OVERRIDES = ("cms",)
-"""What `trd report --suppression` may force on every dataset: only more suppression (SPEC 8)."""
+"""What `trd report --suppression` may force on every dataset: only more suppression
+(docs/privacy.md#small-cell-suppression)."""
 
 
 def _threshold(con: duckdb.DuckDBPyConnection) -> int:

@@ -74,7 +74,8 @@ def test_demo_runs_every_stage_and_prints_where_the_reports_are(tmp_path: Path) 
     assert datasets == 8
     assert rates[0] == 8
     assert failed == (0,)
-    # and every demo dataset is marked synthetic, and the trials pool (SPEC 6)
+    # and every demo dataset is marked synthetic, and the trials pool
+    # (docs/derivations.md#pooled-comparisons)
     assert synthetic == (True,)
     assert pooled == [
         ("esketamine", "standard_ad", 3),

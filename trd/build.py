@@ -1,4 +1,5 @@
-"""`trd build`: run the dbt project in-process (SPEC 2): raw -> staging -> intermediate -> marts
+"""`trd build`: run the dbt project in-process (docs/architecture.md): raw -> staging ->
+intermediate -> marts
 -> reporting, with every dbt data test, but not the dbt unit tests.
 
 Unit tests prove the SQL logic on fixed fixtures, not the loaded data, so their result cannot

@@ -1,4 +1,4 @@
-"""`trd`: the command line of the warehouse (SPEC 2).
+"""`trd`: the command line of the warehouse (docs/architecture.md).
 
 Each subcommand calls one stage; stage modules are imported lazily so `trd --help` is instant.
 Every failure a user can act on is a message with the fix and an exit code (below), never a

@@ -1,10 +1,12 @@
-"""REGISTRY-OMOP: a synthetic OMOP CDM v5.4 export of adults treated for depression (SPEC 3.2).
+"""REGISTRY-OMOP: a synthetic OMOP CDM v5.4 export of adults treated for depression
+(docs/dataset-contract.md#registry-files-omop-cdm-v54).
 
 Each person gets an antidepressant history, then one *index treatment*: a ketamine infusion
 series, an esketamine course, a new standard AD, an augmentation agent added to a current AD, or
 a course of electroconvulsive therapy (ECT, in `procedure_occurrence`).
 Histories are built from 30-day fills, with late refills that merge into one era (gap <= 30 days)
-or split it (gap > 30), switches and cross-tapers, so that SPEC 5's era and TRD rules have real
+or split it (gap > 30), switches and cross-tapers, so that the era and TRD rules of
+docs/derivations.md#registry-cohort have real
 work to do. About half the persons meet the TRD rule (>= 2 distinct standard ADs with adequate
 >= 42-day eras in the 730 days before index); the others fail it for the reasons real data fail it:
 one trial only, a trial too short, a trial too old, no prior AD, no MDD diagnosis (or one only

@@ -84,7 +84,8 @@ BASELINE_PRESENT = 0.92
 EARLIER_SCORE_SHARE = 0.30
 """Persons with an older PHQ-9 (40-120 days before index), which must not be the baseline."""
 ZERO_BASELINE_SHARE = 0.002
-"""Data-entry zeros: a baseline of 0 is unusable (SPEC 5) and counted by a warn-level check."""
+"""Data-entry zeros: a baseline of 0 is unusable (docs/derivations.md#trial-baselines) and counted
+by a warn-level check."""
 MADRS_SHARE = {
     "ketamine": 0.25,
     "esketamine": 0.25,
@@ -95,7 +96,8 @@ MADRS_SHARE = {
 PHQ9_BASELINE = (18.0, 4.0, 10)  # mean, SD, minimum of TRD outpatients
 MADRS_BASELINE = (31.0, 6.0, 16)
 
-# Antidepressant histories: each profile is one way to meet or miss the TRD rule of SPEC 5.
+# Antidepressant histories: each profile is one way to meet or miss the TRD rule of
+# docs/derivations.md.
 PROFILES = ("trd_two", "trd_three", "one_trial", "too_short", "too_old", "first_line")
 PROFILE_SHARES = (0.42, 0.08, 0.15, 0.10, 0.10, 0.15)
 CURRENT_AD_SHARE = {

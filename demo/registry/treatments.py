@@ -1,6 +1,6 @@
 """Persons, their latent severity and improvement, and their treatments: antidepressant
-histories of 30-day fills (the eras and TRD rules of SPEC 5 have real work to do), the index
-treatment, and the procedures (ECT courses, psychotherapy)."""
+histories of 30-day fills (the eras and TRD rules of docs/derivations.md#registry-cohort have
+real work to do), the index treatment, and the procedures (ECT courses, psychotherapy)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Checks of the marts (SPEC 6), SPEC 7 'marts': what the reports would publish.
+"""Checks of the marts (docs/outputs.md#marts), docs/data-quality.md#checks-on-the-marts: what the
+reports would publish.
 
 Each check is a row (see `expectations.checks`). Wilson intervals contain their rate exactly in
 theory; a tolerance of 1e-9 absorbs floating-point rounding at rates of 0 and 1.
@@ -74,7 +75,8 @@ RESPONSE_RATES_CHECKS: tuple[Check, ...] = (
         "plausibility",
         "error",
         Between(1, None),
-        "n must be at least 1 (rows whose denominator would be 0 are left out, SPEC 6)",
+        "n must be at least 1 (rows whose denominator would be 0 are left out, "
+        "docs/outputs.md#response_rates)",
         "Filter rows with n = 0 out of models/marts/response_rates.sql; run `trd build` again.",
     ),
 )
@@ -101,7 +103,8 @@ def cohort_episodes_checks() -> tuple[Check, ...]:
             "error",
             InSet(treatment_classes()),
             "treatment_class must be one of " + ", ".join(treatment_classes()),
-            "Use the SPEC 3 vocabulary in dataset.yml `arms`; run `trd ingest` and `trd build` "
+            "Use a treatment class of docs/derivations.md#treatment-classes in dataset.yml `arms`; "
+            "run `trd ingest` and `trd build` "
             "again.",
         ),
     )
@@ -119,7 +122,8 @@ EPISODE_OUTCOMES_CHECKS: tuple[Check, ...] = (
             "from {batch} where baseline = 0",
             per_row=False,
         ),
-        "episode baselines should not be 0 (such episodes enter no rate, SPEC 5)",
+        "episode baselines should not be 0 (such episodes enter no rate, "
+        "docs/derivations.md#trial-baselines)",
         "Check the baseline records of the episodes shown in the source data.",
     ),
 )

@@ -1,4 +1,4 @@
-"""Checks of the registry tables (OMOP CDM v5.4), SPEC 7 'raw'.
+"""Checks of the registry tables (OMOP CDM v5.4), docs/data-quality.md#checks-on-registry-files.
 
 Each check is a row (see `expectations.checks`). Score and biomarker records are recognised as
 `int_registry__concept_map` and `int_registry__clinical_records` recognise them, by the same dbt
@@ -33,8 +33,8 @@ from expectations.dbt_macros import render
 from expectations.relations import biomarker_units_relation, values_relation
 
 MAX_AGE = age_top_code()
-"""Ages implied by year_of_birth above this are a warning (SPEC 8: marts top-code them; dbt var
-`age_top_code`)."""
+"""Ages implied by year_of_birth above this are a warning (docs/privacy.md#ages: marts top-code
+them; dbt var `age_top_code`)."""
 
 EVENT_DATES: dict[str, str] = {
     "condition_occurrence": "condition_start_date",
@@ -259,7 +259,7 @@ CONCEPT_CHECKS: tuple[Check, ...] = (
         "wrong id; correct seeds/concept_sets.csv or the export's concept table.",
     ),
 )
-"""Checks of the dataset's own vocabulary against the code lists (SPEC 3.3)."""
+"""Checks of the dataset's own vocabulary against the code lists (docs/code-lists.md)."""
 
 
 PERSON_CHECKS: tuple[Check, ...] = (

@@ -1,10 +1,12 @@
-"""Checks of the trial tables (CDISC ADaM: ADSL, ADQS, ADLB), SPEC 7 'raw'.
+"""Checks of the trial tables (CDISC ADaM: ADSL, ADQS, ADLB),
+docs/data-quality.md#checks-on-trial-files.
 
 Each check is a row (see `expectations.checks`). The baseline that ADQS checks compare with is
-chosen by the dbt macros `int_trial__baselines` uses (macros/baselines.sql, SPEC 5): among scored
-records (PARAMCD mapped to a scale, no DTYPE, AVAL and ADY present, ADY not 0), the ABLFL = 'Y'
-record, else the last record with ADY <= 1 (latest ADY, then latest file row). Flags and codes
-are compared as dbt staging reads them: trimmed, PARAMCD and flags upper-cased.
+chosen by the dbt macros `int_trial__baselines` uses (macros/baselines.sql,
+docs/derivations.md#trial-baselines): among scored records (PARAMCD mapped to a scale, no DTYPE,
+AVAL and ADY present, ADY not 0), the ABLFL = 'Y' record, else the last record with ADY <= 1
+(latest ADY, then latest file row). Flags and codes are compared as dbt staging reads them:
+trimmed, PARAMCD and flags upper-cased.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ FLAG_VALUES = ("Y", "N", "")
 SEX_VALUES = ("F", "M", "U", "UNDIFFERENTIATED")
 """CDISC controlled terminology for SEX (codelist C66731)."""
 MAX_AGE = age_top_code()
-"""HIPAA Safe Harbor: ages above it must be top-coded (SPEC 8; dbt var `age_top_code`)."""
+"""HIPAA Safe Harbor: ages above it must be top-coded (docs/privacy.md#ages; dbt var
+`age_top_code`)."""
 BASELINE_COMPLETENESS = 0.9
 SPONSOR_TOLERANCE = 0.001
 """BASE and CHG may differ from ours by rounding only."""
@@ -82,7 +85,7 @@ def _in_adsl(table: str) -> Check:
 
 
 # ADQS records that carry a scale score, ranked as baseline candidates by the models' own rule
-# (the dbt macros of macros/baselines.sql, rendered here: SPEC 5).
+# (the dbt macros of macros/baselines.sql, rendered here: docs/derivations.md#trial-baselines).
 _SCORED = (
     """
 scored as (
@@ -209,7 +212,8 @@ ADQS_CHECKS: tuple[Check, ...] = (
         ),
         "the sponsor's BASE should equal our baseline (the ABLFL = 'Y' record, else the last "
         "record on or before day 1)",
-        "Compare the sponsor's baseline definition with SPEC 5; set ABLFL on the record the "
+        "Compare the sponsor's baseline definition with docs/derivations.md#trial-baselines; set "
+        "ABLFL on the record the "
         "sponsor used if that is the intended baseline.",
         threshold=SPONSOR_TOLERANCE,
     ),

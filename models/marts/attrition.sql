@@ -1,4 +1,4 @@
-{#- SPEC 6 marts.attrition: the cohort flow of every dataset, trial (subjects) and registry
+{#- marts.attrition (docs/outputs.md#attrition): the cohort flow of every dataset, trial (subjects) and registry
     (persons) alike. `step` is the 1-based position in the dataset's flow; each step keeps a
     subset of the step before, and n_excluded is what the step removed. -#}
 

@@ -1,7 +1,7 @@
 {#- marts.biomarker_response: response and remission by baseline inflammation stratum, per
     dataset, treatment class, scale, timepoint, analysis and stratifier (CRP: < 3 vs >= 3 mg/L;
     IL-6: below vs at or above the dataset's median), with Wilson 95% intervals. Denominators and
-    flags are those of response_rates (SPEC 5), restricted to the TRD episodes that have a
+    flags are those of response_rates (docs/derivations.md#response-and-remission), restricted to the TRD episodes that have a
     baseline of the stratifying marker (int_biomarkers__strata). Rows with n = 0 are left out. -#}
 
 with outcomes as (

@@ -1,4 +1,4 @@
-{#- SPEC 6 marts.cohort_episodes: one row per treatment episode of either source. Trial
+{#- marts.cohort_episodes (docs/outputs.md#cohort_episodes): one row per treatment episode of either source. Trial
     episodes carry index_day (1 = first dose), registry episodes index_date. -#}
 
 with episodes as (

@@ -1,4 +1,4 @@
-{#- SPEC 6 marts.episode_outcomes: per episode, scale and reported timepoint, the values and the
+{#- marts.episode_outcomes (docs/outputs.md#episode_outcomes): per episode, scale and reported timepoint, the values and the
     per-analysis flags from which response_rates counts, so every rate can be traced to its
     episodes.
 

@@ -1,4 +1,4 @@
-{#- What each trial dataset contributes to marts.pooled_comparisons (SPEC 6): one row per
+{#- What each trial dataset contributes to marts.pooled_comparisons (docs/outputs.md#marts): one row per
     treatment_class, reference_class, outcome, timepoint, measure and dataset, for the
     comparisons that at least 2 trial datasets have.
 

@@ -1,4 +1,4 @@
-{#- SPEC 6 marts.pooled_comparisons: random-effects pooled risk difference and risk ratio (log
+{#- marts.pooled_comparisons (docs/outputs.md#pooled_comparisons): random-effects pooled risk difference and risk ratio (log
     scale) of every comparison that at least 2 trial datasets have, from each dataset's effect
     and variance in pooled_comparison_inputs: DerSimonian-Laird tau2, the
     Hartung-Knapp-Sidik-Jonkman confidence interval, Q, I2 and, from 3 datasets on, the

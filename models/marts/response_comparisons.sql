@@ -1,4 +1,4 @@
-{#- SPEC 6 marts.response_comparisons: each treatment class against its dataset's reference
+{#- marts.response_comparisons (docs/outputs.md#response_comparisons): each treatment class against its dataset's reference
     class (int_dataset_settings), same scale, timepoint and analysis, for response and for
     remission: risk difference with the Newcombe hybrid score interval and risk ratio with the
     log-method interval (null when either count is 0). Only pairs where both classes have a

@@ -1,6 +1,6 @@
-{#- SPEC 6 marts.response_rates: response and remission rates with Wilson 95% intervals, per
+{#- marts.response_rates (docs/outputs.md#response_rates): response and remission rates with Wilson 95% intervals, per
     dataset, treatment class, scale, timepoint and analysis, for TRD episodes with a usable
-    baseline. Denominators (SPEC 5): oc = observed value at the timepoint; nri = every episode
+    baseline. Denominators (docs/derivations.md#analyses): oc = observed value at the timepoint; nri = every episode
     with a usable baseline, a missing value counting as failure; locf = observed or carried
     value. Rows with a denominator of 0 are left out. -#}
 

@@ -1,5 +1,5 @@
 {#-
-    reporting.adjusted_comparisons: marts.adjusted_comparisons for reports (SPEC 8), beside the
+    reporting.adjusted_comparisons: marts.adjusted_comparisons for reports (docs/privacy.md), beside the
     crude comparison it adjusts (the crude columns come from reporting.response_comparisons,
     already suppressed). The adjusted estimates rest on exactly the episodes and outcome counts
     of the crude comparison, so they are hidden exactly when it is: an adjusted row is hidden

@@ -1,5 +1,5 @@
 {#-
-    reporting.propensity_overlap: marts.propensity_overlap for reports (SPEC 8). A comparison
+    reporting.propensity_overlap: marts.propensity_overlap for reports (docs/privacy.md). A comparison
     is hidden (every value null, is_suppressed true) when reporting.response_rates hides the
     row of the compared class or of the reference, or has none. In a shown comparison,
     n_treated and n_reference are the crude rates' n (shown there too); the episodes outside the

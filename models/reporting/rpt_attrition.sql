@@ -1,5 +1,5 @@
 {#-
-    reporting.attrition: marts.attrition with small-cell suppression along the chain (SPEC 8).
+    reporting.attrition: marts.attrition with small-cell suppression along the chain (docs/privacy.md#small-cell-suppression).
     Each step's n_remaining is the previous n_remaining minus its n_excluded, so hiding one number
     is not enough: two shown neighbours give it back. The last steps are what the results rest
     on (the classes of the cohort summary and the rates add up to them), so a small exclusion is

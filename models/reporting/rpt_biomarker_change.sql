@@ -1,6 +1,6 @@
 {#-
     reporting.biomarker_change: marts.biomarker_change (marker baseline, follow-up and change by
-    dataset, class, marker, timepoint and responder status) with small-cell suppression (SPEC 8).
+    dataset, class, marker, timepoint and responder status) with small-cell suppression (docs/privacy.md#small-cell-suppression).
     A mean or median of a handful of patients is nearly their own values. T = small_cell_threshold:
       C1  a row whose n is 1..T-1 hides n and every statistic of the row;
       C2  complementary: responder and non_responder rows of one (dataset, class, marker,

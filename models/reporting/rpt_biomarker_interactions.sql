@@ -1,6 +1,6 @@
 {#-
     reporting.biomarker_interactions: marts.biomarker_interactions with small-cell suppression
-    (SPEC 8). An interaction is built from four rates (class and reference, low and high stratum);
+    (docs/privacy.md). An interaction is built from four rates (class and reference, low and high stratum);
     it is hidden (every estimate null, is_suppressed true) when that outcome is hidden in
     reporting.biomarker_response for any of the four, or when any of them is missing there, for
     the reason reporting.response_comparisons gives: an estimate beside shown rates would give a

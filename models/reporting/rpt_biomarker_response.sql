@@ -1,5 +1,5 @@
 {#-
-    reporting.biomarker_response: marts.biomarker_response with small-cell suppression (SPEC 8),
+    reporting.biomarker_response: marts.biomarker_response with small-cell suppression (docs/privacy.md#small-cell-suppression),
     the rules of reporting.response_rates carried over to strata. T = small_cell_threshold:
       B1  a row whose n is 1..T-1 hides every count, rate and CI of the row;
       D1  as in reporting.suppression_cells, a difference between nested counts is a count too:

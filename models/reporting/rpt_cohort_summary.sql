@@ -1,6 +1,6 @@
 {#-
     reporting.cohort_summary: episodes by dataset, source and treatment class, with age and sex
-    from marts.cohort_episodes, with small-cell suppression (SPEC 8). T = small_cell_threshold:
+    from marts.cohort_episodes, with small-cell suppression (docs/privacy.md#small-cell-suppression). T = small_cell_threshold:
       C1, D1, C2, X1  whether a class's row is hidden is decided once, with the rates, in
           reporting.suppression_cells (small count; a small difference to an nri n of the class;
           complementary; a partition of a hidden attrition total); a hidden row hides every number;

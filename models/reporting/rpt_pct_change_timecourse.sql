@@ -1,6 +1,6 @@
 {#-
     reporting.pct_change_timecourse: marts.agg_pct_change (mean percent change from baseline by
-    dataset, class, scale and timepoint, observed cases) for the time-course chart (SPEC 8, 9).
+    dataset, class, scale and timepoint, observed cases) for the time-course chart (docs/privacy.md and docs/reading-a-report.md).
     Its n is the observed-case n of reporting.response_rates (TRD episodes with a usable baseline
     and a score at the timepoint), so a point shows exactly when that oc row does:
       P1  a point is hidden, n with the mean and its CI, when reporting.suppression_cells hides

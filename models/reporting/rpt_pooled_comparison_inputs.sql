@@ -7,7 +7,7 @@
     dataset's own estimate and interval as reported per dataset are in
     reporting.response_comparisons (join on dataset_id, scale, timepoint, analysis, outcome,
     treatment_class). No counts. Effect and variance are hidden when that dataset's comparison
-    is hidden in reporting.response_comparisons (SPEC 8), and every weight of a comparison
+    is hidden in reporting.response_comparisons (docs/privacy.md#small-cell-suppression), and every weight of a comparison
     when one of its datasets is (the pooled row is hidden then too; the shown weights would
     give the hidden one away).
 -#}

@@ -1,5 +1,5 @@
 {#-
-    reporting.pooled_comparisons: marts.pooled_comparisons for reports (SPEC 6, 8), with the
+    reporting.pooled_comparisons: marts.pooled_comparisons for reports (docs/outputs.md#marts and docs/privacy.md), with the
     report's sort orders. A pooled row carries no count but k (the number of trials), so it
     holds no small cell of its own; but with the other datasets' estimates shown, a pooled
     estimate, its interval, Q and tau2 would let a reader solve for a dataset's own estimate

@@ -1,5 +1,5 @@
 {#-
-    reporting.response_comparisons: marts.response_comparisons with small-cell suppression (SPEC 8).
+    reporting.response_comparisons: marts.response_comparisons with small-cell suppression (docs/privacy.md#small-cell-suppression).
     A comparison is hidden (every estimate null, is_suppressed true) when its outcome is hidden in
     reporting.response_rates for the class or for its reference (same dataset, scale, timepoint and
     analysis), or when either row is missing there: a risk difference next to one shown rate would

@@ -1,5 +1,5 @@
 {#-
-    reporting.response_rates: marts.response_rates with small-cell suppression (SPEC 8).
+    reporting.response_rates: marts.response_rates with small-cell suppression (docs/privacy.md#small-cell-suppression).
     Rules (also in _reporting__models.yml and docs/reading-a-report.md), T = small_cell_threshold:
       R1, R2, D1  whether a row's n is hidden is decided once, with the cohort summary and the
           time course, in reporting.suppression_cells (small n; a small difference to the nri or

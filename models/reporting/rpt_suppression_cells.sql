@@ -1,6 +1,6 @@
 {#-
     reporting.suppression_cells: ONE hiding decision for every denominator the reports show, so that
-    no view gives away what another hides (SPEC 8). The views read their row decision from here:
+    no view gives away what another hides (docs/privacy.md#small-cell-suppression). The views read their row decision from here:
     reporting.cohort_summary (n_episodes per class), reporting.response_rates (n per class, scale,
     timepoint and analysis) and reporting.pct_change_timecourse (the observed-case n). Attrition
     keeps its own rules (reporting.attrition, A1 and A2) and is an input here.

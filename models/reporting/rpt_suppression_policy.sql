@@ -1,6 +1,6 @@
 {#-
     reporting.suppression_policy: the small-cell policy every reporting view applies to each
-    dataset (SPEC 8), so that a report states the rule that was actually applied. One row per
+    dataset (docs/privacy.md), so that a report states the rule that was actually applied. One row per
     loaded dataset: its dataset.yml `suppression` (cms | none; ingest writes the source's default,
     registry cms and trial none, when the file does not say), the effective policy (cms when an
     override is set: `trd report --suppression cms` or the dbt var suppression_override; cms for

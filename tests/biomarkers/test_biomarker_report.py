@@ -1,6 +1,7 @@
 """The stakeholder report's immune-pathway section: rendered from the hand-made warehouse (BIO-T
 large enough to draw, BIO-SMALL all small cells), it shows the forest plots and the tables, and
-no count cell holds 1 to 10 (SPEC 8); with no biomarker rows it says so."""
+no count cell holds 1 to 10 (docs/privacy.md#small-cell-suppression); with no biomarker rows it
+says so."""
 
 from __future__ import annotations
 

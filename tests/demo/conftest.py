@@ -31,5 +31,6 @@ def vocab() -> Vocabulary:
 
 @pytest.fixture(scope="session")
 def episodes(demo: dict[str, Path], vocab: Vocabulary) -> pl.DataFrame:
-    """Qualifying registry episodes re-derived from the files by the SPEC 5 rules."""
+    """Qualifying registry episodes re-derived from the files by the
+    docs/derivations.md#qualification rules."""
     return registry_episodes(demo["REGISTRY-OMOP"], vocab)

@@ -1,7 +1,9 @@
-"""SPEC 5 re-derived in plain Polars, to check what the demo files imply (not the dbt models).
+"""The derivation rules (docs/derivations.md) re-derived in plain Polars, to check what the demo
+files imply (not the dbt models).
 
 The demo tests must not depend on the ingest stage or the dbt models, which are written
-concurrently; these small re-derivations of the SPEC rules read the generated files directly, so
+concurrently; these small re-derivations of the derivation rules read the generated files directly,
+so
 a test can state "this registry holds TRD-qualifying episodes with ~50% ketamine response".
 """
 
@@ -96,7 +98,8 @@ def trial_rates(
 
 
 def registry_episodes(folder: Path, vocab: Vocabulary) -> pl.DataFrame:
-    """Qualifying episodes (person_id, treatment_class, index_date) by the rules of SPEC 5:
+    """Qualifying episodes (person_id, treatment_class, index_date) by the rules of
+    docs/derivations.md#qualification:
     drug eras and ECT courses (sessions at most 30 days apart, the same reading as eras), the
     365-day washout, MDD, prior observation, >= 2 other adequate trials, and no TRD exclusion
     (or a descendant) on or before index."""

@@ -1,5 +1,6 @@
-"""Every demo dataset meets the input contract (SPEC 3, core/contracts.py) and SPEC 7's
-error-level raw checks, read with Polars and pyreadstat (not with the ingest stage)."""
+"""Every demo dataset meets the input contract (docs/dataset-contract.md, core/contracts.py) and
+the error-level raw checks of docs/data-quality.md, read with Polars and pyreadstat (not with the
+ingest stage)."""
 
 from __future__ import annotations
 
@@ -57,13 +58,14 @@ def _cast(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
 def test_dataset_yml_follows_spec3(demo: dict[str, Path], dataset: str) -> None:
     # given a generated dataset / when reading its dataset.yml
     config = _config(demo[dataset])
-    # then the keys are SPEC 3's, in its order, with values from its vocabularies
+    # then the keys are those of docs/dataset-contract.md#datasetyml, in its order, with values
+    # from its vocabularies
     assert config["dataset_id"] == dataset == demo[dataset].name
     assert list(config) == [k for k in KEYS if k in config]
     assert config["source"] == ("registry" if dataset == "REGISTRY-OMOP" else "trial")
     assert config.get("population", "trd") == "trd"
     assert config["synthetic"] is True  # every demo dataset says it is demo data
-    assert config.get("primary_analysis", "nri") in {"oc", "nri", "locf"}
+    assert config.get("primary_analysis", "nri") in reference.analyses()
     assert set(config.get("visits", {}).values()) <= TIMEPOINTS
     assert set(config.get("parameters", {}).values()) <= set(SCALES)
     assert set(config.get("remission", {})) <= set(SCALES)
@@ -195,7 +197,8 @@ def test_registry_scores_within_scale_ranges(demo: dict[str, Path], vocab) -> No
 
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_no_column_is_named_like_a_direct_identifier(demo: dict[str, Path], dataset: str) -> None:
-    # SPEC 8: names, addresses, ZIP, phone, email, SSN, MRN ... must not appear as columns
+    # docs/privacy.md#de-identification-gate: names, addresses, ZIP, phone, email, SSN, MRN ...
+    # must not appear as columns
     words = ("name", "address", "zip", "phone", "fax", "email", "ssn", "mrn", "url", "ip_")
     for name in _contract_files(demo[dataset]):
         columns = [c.lower() for c in read_table(demo[dataset], name).columns]

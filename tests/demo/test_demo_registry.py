@@ -1,6 +1,8 @@
-"""The demo registry holds what SPEC 5 needs to find, and what it must not count.
+"""The demo registry holds what the registry rules (docs/derivations.md#registry-cohort) need to
+find, and what it must not count.
 
-Episodes are re-derived from the files with the SPEC 5 rules (demo_spec_rules), so these tests
+Episodes are re-derived from the files with the docs/derivations.md rules (demo_spec_rules), so
+these tests
 check the data the pipeline will see, not the generator's intentions.
 """
 
@@ -26,7 +28,8 @@ def test_registry_has_trd_qualifying_and_non_qualifying_persons(
 ) -> None:
     # given the 5,000 persons, every one of whom starts an index treatment
     persons = read_table(demo["REGISTRY-OMOP"], "person").height
-    # when applying SPEC 5 / then a sizeable share qualifies and many do not
+    # when applying docs/derivations.md#qualification / then a sizeable share qualifies and many do
+    # not
     qualifying = episodes["person_id"].n_unique() / persons
     assert 0.35 <= qualifying <= 0.60
     classes = dict(episodes.group_by("class").len().iter_rows())

@@ -1,6 +1,7 @@
 """The demo trials reproduce their published designs: effect sizes, visits and ADaM quirks.
 
-Rates are computed from the generated rows with the SPEC 5 rules (demo_spec_rules.trial_rates),
+Rates are computed from the generated rows with the docs/derivations.md#trial-cohort rules
+(demo_spec_rules.trial_rates),
 under each trial's primary analysis.
 """
 

@@ -233,7 +233,8 @@ def valid_registry() -> Dataset:
     return copy.deepcopy(VALID_REGISTRY)
 
 
-# Marts with the SPEC 6 columns (the dbt marts are tested elsewhere); one valid row each.
+# Marts with the docs/outputs.md#marts columns (the dbt marts are tested elsewhere); one valid row
+# each.
 MARTS_DDL = (
     "create schema if not exists marts",
     """create table marts.cohort_episodes (source varchar, dataset_id varchar,

@@ -1,6 +1,7 @@
 """`trd check` on a warehouse file: dq tables, Data Docs, JUnit XML, summary and exit codes.
 
-The marts are created here by SQL with the SPEC 6 columns (the dbt marts are tested elsewhere),
+The marts are created here by SQL with the docs/outputs.md#marts columns (the dbt marts are tested
+elsewhere),
 so each test shows the mart rows it depends on.
 """
 

@@ -1,4 +1,4 @@
-"""Great Expectations Data Docs work offline and show warnings as warnings (SPEC 7).
+"""Great Expectations Data Docs work offline and show warnings as warnings (docs/data-quality.md).
 
 `trd check` builds the site beside the warehouse (not in the working directory); chromium opens
 it with the network off: the index lists the validations (its table is drawn by the vendored

@@ -1,6 +1,8 @@
-"""The mart suites (SPEC 7 'marts'): each error-level check fails on a mart row that breaks it.
+"""The mart suites (docs/data-quality.md#checks-on-the-marts): each error-level check fails on a
+mart row that breaks it.
 
-Mart tables are created by SQL with the SPEC 6 columns; one valid row each, plus one violating
+Mart tables are created by SQL with the docs/outputs.md#marts columns; one valid row each, plus one
+violating
 row per check, all checked in one GX run.
 """
 

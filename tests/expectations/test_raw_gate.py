@@ -1,4 +1,4 @@
-"""`run_raw_checks`: the raw suites ingest runs on a staged dataset (SPEC 7).
+"""`run_raw_checks`: the raw suites ingest runs on a staged dataset (docs/data-quality.md).
 
 Each error-level check gets a violating row appended to an otherwise valid dataset; all of them
 go into one staged dataset per source (one GX run), and each test asserts its own check: it

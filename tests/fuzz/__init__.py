@@ -1,4 +1,5 @@
-"""A seeded mutation fuzzer of `trd ingest` (SPEC 4: bad input is loaded whole or rejected).
+"""A seeded mutation fuzzer of `trd ingest` (docs/dataset-contract.md#what-gets-rejected: bad input
+is loaded whole or rejected).
 
 Valid trial and registry datasets (`bases.py`) are mutated (`mutators.py`: bytes, line ends,
 encodings, CSV structure, values, dataset.yml, file kinds, symbolic links) and ingested, in

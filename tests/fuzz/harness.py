@@ -1,4 +1,5 @@
-"""Run fuzz cases through `trd ingest` and judge each against the SPEC 4 properties.
+"""Run fuzz cases through `trd ingest` and judge each against the
+docs/dataset-contract.md#what-gets-rejected properties.
 
 A case (seed, number) picks a base dataset and one to three mutations from its own random
 stream, writes the mutant, copies the pristine warehouse (the three bases loaded) and runs

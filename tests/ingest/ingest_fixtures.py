@@ -68,7 +68,8 @@ def write_table(path: Path, rows: Rows, fmt: str = "csv") -> Path:
 
 
 def trial_dataset(dataset_id: str = "TEST-TRIAL") -> Dataset:
-    """6 subjects, 2 arms, MADRS at baseline, day 2 and day 29: valid against SPEC 3.1 and 7."""
+    """6 subjects, 2 arms, MADRS at baseline, day 2 and day 29: valid against
+    docs/dataset-contract.md#trial-files-cdisc-adam and docs/data-quality.md."""
     adsl = [
         {
             "STUDYID": dataset_id,
@@ -119,7 +120,8 @@ def trial_dataset(dataset_id: str = "TEST-TRIAL") -> Dataset:
 
 
 def registry_dataset(dataset_id: str = "TEST-REG") -> Dataset:
-    """3 persons with MDD, sertraline exposures and PHQ-9 scores: valid against SPEC 3.2."""
+    """3 persons with MDD, sertraline exposures and PHQ-9 scores: valid against
+    docs/dataset-contract.md#registry-files-omop-cdm-v54."""
     person = [
         {
             "person_id": p,

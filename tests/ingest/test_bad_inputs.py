@@ -1,4 +1,5 @@
-"""The catalogue of bad inputs (SPEC 4 and 8): each is rejected with a message a user can act
+"""The catalogue of bad inputs (docs/dataset-contract.md#what-gets-rejected and docs/privacy.md):
+each is rejected with a message a user can act
 on, and the warehouse is left exactly as it was (the previous version of the same dataset_id
 included), with a `rejected` row in raw.load_audit.
 
@@ -382,7 +383,8 @@ CASES: list[BadInput] = [
         (R, "arms is a trial-only setting"),
         code=2,
     ),
-    # -- de-identification: ages and identifiers in values (SPEC 8) ---------------------------
+    # -- de-identification: ages and identifiers in values (docs/privacy.md#de-identification-gate)
+    # ---------------------------
     BadInput(
         "adsl_age_above_90",
         _trial(_set("adsl", 4, "AGE", 95)),

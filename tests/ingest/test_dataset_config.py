@@ -1,4 +1,5 @@
-"""dataset.yml (SPEC 3): parsed into a frozen DatasetConfig; every mistake names the key and fix."""
+"""dataset.yml (docs/dataset-contract.md): parsed into a frozen DatasetConfig; every mistake names
+the key and fix."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def test_defaults_are_nri_and_no_overrides(tmp_path: Path) -> None:
 def test_suppression_defaults_by_source_and_can_be_set(
     tmp_path: Path, text: str, policy: str
 ) -> None:
-    # given a dataset.yml with or without `suppression` (SPEC 8)
+    # given a dataset.yml with or without `suppression` (docs/privacy.md#small-cell-suppression)
     # then registries default to cms, trials to none, and a stated policy wins
     assert read_config(_folder(tmp_path, text)).suppression == policy
 

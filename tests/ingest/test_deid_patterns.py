@@ -1,4 +1,5 @@
-"""The de-identification patterns (SPEC 8) in isolation: what they catch and, as important, what
+"""The de-identification patterns (docs/privacy.md#de-identification-gate) in isolation: what they
+catch and, as important, what
 they must let through (dates, LOINC and ICD codes, decimals, UUIDs, study ids)."""
 
 from __future__ import annotations

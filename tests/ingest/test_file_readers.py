@@ -1,4 +1,5 @@
-"""Reading files (SPEC 3): names, formats, the lenient casts we document, batches and progress."""
+"""Reading files (docs/dataset-contract.md): names, formats, the lenient casts we document, batches
+and progress."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The load protocol (SPEC 4, docs/architecture.md): idempotent reloads, atomic replacement,
+"""The load protocol (docs/dataset-contract.md#what-gets-rejected, docs/architecture.md):
+idempotent reloads, atomic replacement,
 one atomic unit per folder, audit rows, stale staging tables, and the single-writer lock."""
 
 from __future__ import annotations
@@ -393,7 +394,7 @@ def test_a_warehouse_from_before_the_suppression_column_gains_it_with_the_defaul
     # when the next ingest or build creates the raw schema (twice: it is idempotent)
     create_raw_schema(con)
     create_raw_schema(con)
-    # then both datasets have the policy their dataset.yml meant (SPEC 8 defaults)
+    # then both datasets have the policy their dataset.yml meant (docs/privacy.md defaults)
     assert con.execute(
         "select dataset_id, suppression, synthetic from raw.datasets order by 1"
     ).fetchall() == [("R", "cms", False), ("T", "none", False)]

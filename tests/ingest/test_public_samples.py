@@ -1,4 +1,5 @@
-"""Real public files load as published (SPEC 3): an unmodified OMOP CDM v5.4 export (Synthea,
+"""Real public files load as published (docs/dataset-contract.md): an unmodified OMOP CDM v5.4
+export (Synthea,
 upper-case names, vocabulary tables, 31 files of tables outside the contract) and the CDISC pilot
 study's ADaM files as SAS transport and Parquet. The sample files (tests/data) are read-only: every
 file is copied to tmp first."""

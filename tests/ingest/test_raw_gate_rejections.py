@@ -1,4 +1,5 @@
-"""Rules the Great Expectations raw gate enforces inside `trd ingest` (SPEC 7, error level).
+"""Rules the Great Expectations raw gate enforces inside `trd ingest` (docs/data-quality.md, error
+level).
 
 Ingest stages the dataset and calls `expectations.raw_gate.run_raw_checks`; a blocking result
 rejects the load. These tests pin what the user sees: the dataset, file, column, a row number and

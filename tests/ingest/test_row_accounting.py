@@ -1,4 +1,5 @@
-"""No silent row loss (SPEC 4): every line-end style loads every row or is rejected with a
+"""No silent row loss (docs/dataset-contract.md#what-gets-rejected): every line-end style loads
+every row or is rejected with a
 message; each file's rows are counted apart from its reader and reconciled with the rows loaded
 (`raw.load_audit.rows_read`); a rejected dataset lists every problem of its files at once."""
 

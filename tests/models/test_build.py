@@ -2,7 +2,7 @@
 
 Given a warehouse file without a raw schema, a missing file, a file locked by another process,
 or data that breaks a dbt test; when the build runs; then it builds empty marts, or fails with
-a message naming the problem and the exit code of SPEC 2.
+a message naming the problem and the exit code of docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def test_failed_dbt_test_names_the_test_and_exits_1(
 ) -> None:
     path = new_warehouse(tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(path))
-    RawWriter(con).dataset("BAD", "trial", arms={"Arm A": "psilocybin"})  # not a SPEC 3 class
+    RawWriter(con).dataset(
+        "BAD", "trial", arms={"Arm A": "psilocybin"}
+    )  # not a class of docs/derivations.md#treatment-classes
     con.close()
 
     code = main(

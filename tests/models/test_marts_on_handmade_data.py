@@ -3,7 +3,7 @@
 Given three trials (ADY windows; a visits map; an explicit reference class) and a small OMOP
 registry, loaded into raw with plain inserts; when `trd.build.build` runs once for the module;
 then every row of marts.response_rates, and the key rows of the other marts, are the ones the
-comments next to the data derive from SPEC 5.
+comments next to the data derive from docs/derivations.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""marts.pooled_comparisons (SPEC 6) on hand-made trials, by a real `trd build`.
+"""marts.pooled_comparisons (docs/outputs.md#pooled_comparisons) on hand-made trials, by a real
+`trd build`.
 
 Given five small trials whose day-28 counts are stated below, loaded into raw with plain
 inserts; when `trd.build.build` runs once for the module; then the pooled rows equal the values
@@ -245,7 +246,8 @@ def test_a_zero_cell_is_corrected_and_tau2_is_zero_below_k_minus_1(warehouse: Pa
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(
         (math.exp(mu - half), math.exp(mu + half)), rel=1e-12
     )
-    # and marts.response_comparisons keeps K2's risk ratio null (SPEC 5: no correction there)
+    # and marts.response_comparisons keeps K2's risk ratio null (docs/derivations.md#statistics: no
+    # correction there)
     assert query(
         warehouse,
         "select risk_ratio from marts.response_comparisons where dataset_id = 'K2' "

@@ -1,4 +1,6 @@
-"""Fixtures for the registry (OMOP) side of the dbt project (SPEC 3.2, 3.3, 5 "Registry").
+"""Fixtures for the registry (OMOP) side of the dbt project (registry files:
+docs/dataset-contract.md#registry-files-omop-cdm-v54; code lists: docs/code-lists.md; rules:
+docs/derivations.md#registry-cohort).
 
 Builds are real dbt runs on real DuckDB files and take seconds, so the built warehouses are
 module-scoped and shared by every assertion on the same data; helpers live in registry_omop.py.

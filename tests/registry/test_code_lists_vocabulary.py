@@ -1,4 +1,4 @@
-"""The code lists (seeds/concept_sets.csv, SPEC 3.3) against real vocabulary data.
+"""The code lists (seeds/concept_sets.csv, docs/code-lists.md) against real vocabulary data.
 
 Two public sources are vendored in tests/data: the vocabulary tables of the OHDSI Synthea27Nj
 CDM export, and omop-vocabulary/public_concepts.csv, the rows of public OHDSI cohort
@@ -21,8 +21,9 @@ SEEDS = REPO_ROOT / "seeds"
 PUBLIC_CONCEPTS = SAMPLE_DATA / "omop-vocabulary" / "public_concepts.csv"
 LOCAL_RANGE = 2_000_000_000
 
-SPEC_IDS = {
-    # SPEC 3.3's known ids, typed here: (concept set, concept id, vocabulary code)
+KNOWN_IDS = {
+    # The code lists' known ids (docs/code-lists.md), typed here: (concept set, concept id,
+    # vocabulary code)
     ("mdd", 4152280, "370143000"),
     ("phq9_total", 3042932, "44261-6"),
     ("ketamine", 785649, "6130"),
@@ -74,7 +75,7 @@ def test_code_lists_hold_the_ids_of_spec_3_3() -> None:
     rows = {
         (r["concept_set"], int(r["concept_id"]), r["concept_code"]) for r in _seed("concept_sets")
     }
-    assert rows >= SPEC_IDS, sorted(SPEC_IDS - rows)
+    assert rows >= KNOWN_IDS, sorted(KNOWN_IDS - rows)
     # no drug, diagnosis, procedure or exclusion set relies on a local placeholder any more
     local = {r["concept_set"] for r in _seed("concept_sets") if int(r["concept_id"]) >= LOCAL_RANGE}
     assert local == {"madrs_total", "hamd17_total", "qids_sr16_total"}

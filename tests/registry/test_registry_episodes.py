@@ -1,4 +1,5 @@
-"""SPEC 5 "Registry" end to end on a hand-made OMOP dataset: raw rows -> dbt -> episodes,
+"""The registry cohort (docs/derivations.md#registry-cohort) end to end on a hand-made OMOP
+dataset: raw rows -> dbt -> episodes,
 baselines, assessments and attrition.
 
 Every person exercises one rule. The common history ("TRD history"): an observation period from

@@ -1,6 +1,7 @@
 """A small warehouse for the report tests: marts written by SQL, reporting views built by dbt.
 
-The marts hold small cells on purpose (SPEC 8): the tables below state every count, so a test
+The marts hold small cells on purpose (docs/privacy.md#small-cell-suppression): the tables below
+state every count, so a test
 can say which numbers must never reach a report. The pytest fixtures that build and render it
 once per session are in conftest.py.
 """
@@ -229,7 +230,8 @@ PCT_CHANGE: tuple[tuple[str, str, str, str, str, int, float, float, float], ...]
 
 
 def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
-    """The six marts with SPEC 6 columns; `empty` leaves them without rows (no episode)."""
+    """The six marts with docs/outputs.md#marts columns; `empty` leaves them without rows (no
+    episode)."""
     con.execute("create schema if not exists marts")
     con.execute("""
         create or replace table marts.response_rates (
@@ -294,7 +296,7 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
                 "c0ffee" * 10 + "abcd",
                 "L1",
                 loaded,
-                "cms",  # a trial whose dataset.yml asks for CMS suppression (SPEC 8)
+                "cms",  # a trial whose dataset.yml asks for CMS suppression (docs/privacy.md)
                 False,
             ),
             (

@@ -1,4 +1,5 @@
-"""A real browser opens every rendered page (SPEC 9: readable offline, no network needed).
+"""A real browser opens every rendered page (docs/reading-a-report.md: readable offline, no network
+needed).
 
 Each page must paint something (not a blank screenshot), log no console message, and request
 no http(s) URL of its own (tests/browser.py: headless chromium, network off).

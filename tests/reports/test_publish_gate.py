@@ -1,4 +1,5 @@
-"""The publish gate (SPEC 7, 9): no report while the latest check run has an error-level failure,
+"""The publish gate (docs/data-quality.md and docs/reading-a-report.md): no report while the latest
+check run has an error-level failure,
 before any check ran, or when the latest check run is stale (a load or a build after it, a
 dataset it did not check, an unfinished or failed build), unless allow_failed_checks, which
 marks every page as a draft and says why."""

@@ -1,4 +1,5 @@
-"""`trd report` renders three self-contained pages (SPEC 9) that show no small cell (SPEC 8).
+"""`trd report` renders three self-contained pages (docs/reading-a-report.md) that show no small
+cell (docs/privacy.md#small-cell-suppression).
 
 Given the fixture warehouse (small cells in every view), when the reports are rendered with the
 built-in fallback, then the HTML is checked as a browser would see it: text, table cells,

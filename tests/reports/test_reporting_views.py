@@ -1,4 +1,5 @@
-"""The reporting views hide small cells (SPEC 8): given marts with counts from 1 to 10, when dbt
+"""The reporting views hide small cells (docs/privacy.md#small-cell-suppression): given marts with
+counts from 1 to 10, when dbt
 builds reporting.*, then no such count, nor its rate or CI, is readable or derivable."""
 
 from __future__ import annotations

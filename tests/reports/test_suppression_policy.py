@@ -1,4 +1,5 @@
-"""Suppression by source (SPEC 8): a dataset whose dataset.yml says `suppression: none` shows exact
+"""Suppression by source (docs/privacy.md#small-cell-suppression): a dataset whose dataset.yml says
+`suppression: none` shows exact
 counts, and `trd report --suppression cms` hides them again, exactly as `cms` would.
 
 Given the report fixture warehouse (TRIAL-A, TRIAL-C and REG-B, all `cms`, whose views the leak

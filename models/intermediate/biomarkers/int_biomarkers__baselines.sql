@@ -1,4 +1,4 @@
-{#- Baseline of each episode and marker, by the rule the scores use (SPEC 5,
+{#- Baseline of each episode and marker, by the rule the scores use (docs/derivations.md#trial-baselines,
     int_trial__baselines and int_registry__baselines): trial, the ABLFL = 'Y' record, else the
     last record with ADY <= 1; registry, the last record dated in [index - baseline_lookback_days,
     index] (macros/baselines.sql). Ties: ABLFL first, then the latest day (for trial records the

@@ -3,7 +3,7 @@
 
     Trial: ADLB rows whose PARAMCD is a biomarker (seed biomarker_parameters), joined to the
     trial's episodes by USUBJID; AVAL and ADY present and ADY not 0 (as for scores); study_day is
-    the day after index of SPEC 5 (macro trial_study_day); AVISIT maps to a timepoint through the
+    the day after index of docs/derivations.md#day-after-index (macro trial_study_day); AVISIT maps to a timepoint through the
     dataset's `visits`, as for scores.
     Registry: the clinical records of the biomarkers' concept sets (int_registry__clinical_records:
     measurement and observation, recognised as the scores are, with their study day).

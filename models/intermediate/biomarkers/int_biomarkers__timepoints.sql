@@ -1,4 +1,4 @@
-{#- Follow-up value of each episode, marker and timepoint, by the windows the scores use (SPEC 5,
+{#- Follow-up value of each episode, marker and timepoint, by the windows the scores use (docs/derivations.md#timepoint-windows,
     int_outcomes__timepoints): post-baseline records (day >= 1) in the inclusive window of the
     timepoint (datasets with a `visits` map: records whose AVISIT maps to it), the one closest to
     the target day, ties to the earlier day, then to the lower record_id. ADLB has no ANL01FL, so

@@ -1,4 +1,4 @@
--- Adequate antidepressant trials (SPEC 5): standard-AD eras lasting at least adequate_trial_days
+-- Adequate antidepressant trials (docs/derivations.md#adequate-trials): standard-AD eras lasting at least adequate_trial_days
 -- (42) days, era length = end - start + 1. The TRD rule counts distinct ingredients among them.
 
 with eras as (

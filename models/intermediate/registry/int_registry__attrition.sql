@@ -1,4 +1,4 @@
--- Cohort attrition per registry dataset (SPEC 6 marts.attrition), counted in PERSONS at every
+-- Cohort attrition per registry dataset (marts.attrition (docs/outputs.md#attrition)), counted in PERSONS at every
 -- step, each step a subset of the one before (a flow diagram an epidemiologist can read down):
 --   1 persons in the dataset
 --   2 with an MDD diagnosis (any date)

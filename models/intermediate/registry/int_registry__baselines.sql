@@ -1,4 +1,4 @@
--- Registry baselines (SPEC 5): per episode and scale, the last score dated in
+-- Registry baselines (docs/derivations.md#registry-baselines): per episode and scale, the last score dated in
 -- [index - baseline_lookback_days, index], i.e. study_day between -30 and 0. Two scores of one
 -- scale on the same day: the one with the highest record_id (text order of 'table:id') wins, so
 -- the choice is deterministic. A baseline of 0 is kept here; rates exclude it downstream.

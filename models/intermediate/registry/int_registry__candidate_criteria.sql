@@ -1,4 +1,4 @@
--- Each new-user index candidate with the SPEC 5 criteria evaluated at its index date, kept apart
+-- Each new-user index candidate with the docs/derivations.md#index-candidates criteria evaluated at its index date, kept apart
 -- from int_registry__episodes so that the attrition table counts the same flags the episodes use.
 --   has_mdd                 an MDD diagnosis (concept set mdd, with descendants) on or before index;
 --   has_prior_observation   index inside an observation period that began >= prior_observation_days

@@ -5,7 +5,7 @@
     A record belongs to concept set X when its concept is in X (with descendants,
     int_registry__concept_map), or, for records whose concept is 0 or null (Synthea-style
     exports), when its *_source_value equals one of X's LOINC codes in the seed. Records without
-    a value are not values and are dropped. study_day = record date - index date (SPEC 5:
+    a value are not values and are dropped. study_day = record date - index date (docs/derivations.md#day-after-index:
     registry day after index). One row per episode, record and concept set (a person with two
     episodes has each record once per episode). -#}
 

@@ -1,4 +1,4 @@
--- Every concept of a registry dataset that belongs to a concept set (SPEC 3.2, 3.3), with the seed
+-- Every concept of a registry dataset that belongs to a concept set (docs/dataset-contract.md#registry-files-omop-cdm-v54 and docs/code-lists.md), with the seed
 -- row it rolls up to. Three routes, unioned:
 --   seed      the seed's own concept_id (a record coded directly at ingredient level counts);
 --   code      the dataset's concept table holds the seed's (vocabulary_id, concept_code), so the

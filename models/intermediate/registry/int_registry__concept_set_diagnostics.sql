@@ -16,7 +16,7 @@
 -- Records are counted in the tables of the code list's domain (seed domain_id): Drug in
 -- drug_exposure, Condition in condition_occurrence, Procedure in procedure_occurrence, Measurement
 -- and Observation in measurement and observation together (registries keep scores and labs in
--- either, SPEC 3.2). n_records counts records, n_persons distinct persons.
+-- either, docs/dataset-contract.md#registry-files-omop-cdm-v54). n_records counts records, n_persons distinct persons.
 
 with concept_sets as (
     select

@@ -4,7 +4,7 @@
       age                     age at index, top-coded at 90 (the episode's own age);
       female                  sex = 'F' (an unknown sex counts as not female);
       prior_adequate_trials   the episode's prior_failures: distinct standard-AD ingredients with
-                              an adequate trial in the TRD lookback (SPEC 5's own count);
+                              an adequate trial in the TRD lookback (the count of docs/derivations.md#adequate-trials);
       prior_observation_days  index - start of the observation period holding the index (the
                               earliest start when periods overlap);
       index_year              calendar year of the index date;

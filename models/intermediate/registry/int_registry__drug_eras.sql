@@ -1,4 +1,4 @@
--- Drug eras (SPEC 5): per person and drug key, exposures sorted by start; an exposure joins the era
+-- Drug eras (docs/derivations.md#drug-eras): per person and drug key, exposures sorted by start; an exposure joins the era
 -- before it when next_start - era_end <= era_gap_days (the OHDSI persistence window), where the
 -- era end is the running maximum of the end dates so far, so overlapping and nested exposures
 -- merge. Gaps and islands with window functions only: no self-join of exposures.

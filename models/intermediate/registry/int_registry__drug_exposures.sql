@@ -1,5 +1,5 @@
--- Drug exposures of the four treatment concept sets (SPEC 5 "Registry"), one row per exposure and
--- drug key, with the end date SPEC 5 prescribes: drug_exposure_end_date, else
+-- Drug exposures of the four treatment concept sets (docs/derivations.md#registry-cohort), one row per exposure and
+-- drug key, with the end date docs/derivations.md#drug-eras prescribes: drug_exposure_end_date, else
 -- start + days_supply - 1 (days_supply >= 1), else the start date.
 -- Drug key: the ingredient concept (as text) for standard ADs, so eras and adequate trials are per
 -- ingredient; the class name for ketamine, esketamine and augmentation, so a switch between two

@@ -1,4 +1,4 @@
--- ECT courses (SPEC 5): electroconvulsive therapy sessions (procedure_occurrence records of the
+-- ECT courses (docs/derivations.md#ect-courses): electroconvulsive therapy sessions (procedure_occurrence records of the
 -- concept set `ect`, with descendants) grouped per person into courses: a session joins the
 -- course before it when it comes at most ect_course_gap_days (30) after that course's last
 -- session (`session - previous session <= 30`, the same reading as the drug-era window).

@@ -1,4 +1,4 @@
--- Registry episodes (SPEC 5, 6): the qualifying new-user candidates (MDD on or before index,
+-- Registry episodes (docs/derivations.md#index-candidates and docs/outputs.md#marts): the qualifying new-user candidates (MDD on or before index,
 -- >= 365 days of prior observation, >= 2 failed adequate trials, no TRD exclusion on or before
 -- index), one per person and treatment class (ECT courses included): the earliest qualifying candidate (ties on the index date: the lower drug key, so the
 -- choice is deterministic). Columns are the harmonised episode interface of docs/architecture.md,

@@ -1,4 +1,4 @@
--- New-user index candidates (SPEC 5): starts of a drug era of any class and of an ECT course
+-- New-user index candidates (docs/derivations.md#index-candidates): starts of a drug era of any class and of an ECT course
 -- (int_registry__ect_courses) with no exposure to the same drug key (for ECT: no ECT session) in
 -- the washout_days (365) before. Exact reading: a start S is a candidate when no exposure of that
 -- drug key has start < S and end >= S - 365. Because eras and courses are built with a running

@@ -1,4 +1,4 @@
-{#- Post-baseline scores of both sources (day after index >= 1, SPEC 5): the only records from
+{#- Post-baseline scores of both sources (day after index >= 1, docs/derivations.md#day-after-index): the only records from
     which timepoint values and LOCF values are taken. -#}
 
 {%- set columns = [

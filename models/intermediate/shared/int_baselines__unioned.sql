@@ -1,5 +1,5 @@
 {#- Baselines of both sources, one per episode and scale. A baseline of 0 is kept here (a
-    warn-level check counts them) and made unusable downstream (SPEC 5). -#}
+    warn-level check counts them) and made unusable downstream (docs/derivations.md). -#}
 
 {%- set columns = ['dataset_id', 'episode_key', 'scale', 'baseline'] %}
 

@@ -1,4 +1,4 @@
-{#- The analysis settings of each dataset and scale, resolved once (SPEC 3 and 5): the comparator
+{#- The analysis settings of each dataset and scale, resolved once (docs/dataset-contract.md and docs/derivations.md#scales): the comparator
     class (dataset.yml `reference`, else standard_ad when the dataset has standard_ad episodes,
     else placebo), the primary analysis (default nri), whether AVISIT decides timepoints, and
     the remission threshold (dataset override, else the scale's default). -#}

@@ -1,4 +1,4 @@
-{#- Episode x scale x timepoint: the observed value and the LOCF value (SPEC 5 and 6).
+{#- Episode x scale x timepoint: the observed value and the LOCF value (docs/derivations.md#analyses and docs/outputs.md#marts).
 
     Grid: every episode with a baseline of a scale, at every timepoint at which at least one
     TRD episode of the same dataset with a usable (non-zero) baseline of that scale has an

@@ -1,5 +1,5 @@
 {#- How each trial dataset's subjects narrow down to the episodes that enter response rates
-    (SPEC 6 marts.attrition), counted in subjects: every step keeps a subset of the step before
+    (marts.attrition (docs/outputs.md#attrition)), counted in subjects: every step keeps a subset of the step before
     it, and `step` numbers them like the registry flow (int_registry__attrition). -#}
 
 with subjects as (

@@ -1,6 +1,6 @@
-{#- Trial baseline per episode and scale (SPEC 5): the ABLFL = 'Y' record; without one, the last
-    record with ADY <= 1 (macros/baselines.sql, shared with the raw checks of ADQS). Only scored
-    records count (no DTYPE rows, no null AVAL). -#}
+{#- Trial baseline per episode and scale (docs/derivations.md#trial-baselines): the ABLFL = 'Y'
+    record; without one, the last record with ADY <= 1 (macros/baselines.sql, shared with the raw
+    checks of ADQS). Only scored records count (no DTYPE rows, no null AVAL). -#}
 
 with scored as (
     select * from {{ ref('int_trial__scored_records') }}

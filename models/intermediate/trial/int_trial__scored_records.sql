@@ -1,4 +1,4 @@
-{#- The ADQS records that can carry a score (SPEC 5): PARAMCD mapped to a scale (the dataset's own
+{#- The ADQS records that can carry a score (docs/derivations.md#scales): PARAMCD mapped to a scale (the dataset's own
     map first, then the default map; item-level parameters fall out), episodes only, sponsor
     imputations (DTYPE) and missed assessments (null AVAL) removed. Baselines and post-baseline
     assessments both read this model, so each of those rules is written once. -#}

@@ -1,4 +1,4 @@
-{#- Every ADSL subject with the facts the trial rules need (SPEC 5 "Trials"): safety population,
+{#- Every ADSL subject with the facts the trial rules need (docs/derivations.md#trial-cohort): safety population,
     arm and its treatment class, TRD status, top-coded age. Attrition counts from here, so no
     subject is dropped yet. -#}
 
