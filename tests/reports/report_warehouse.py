@@ -236,9 +236,9 @@ def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
     con.execute("""
         create or replace table marts.response_rates (
             source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
-            timepoint varchar, analysis varchar, is_primary boolean, n bigint,
-            n_responders bigint, response_rate double, response_ci_low double,
-            response_ci_high double, n_remitters bigint, remission_rate double,
+            timepoint varchar, analysis varchar, is_primary boolean, n integer,
+            n_responders integer, response_rate double, response_ci_low double,
+            response_ci_high double, n_remitters integer, remission_rate double,
             remission_ci_low double, remission_ci_high double)""")
     con.execute("""
         create or replace table marts.response_comparisons (
@@ -328,7 +328,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
     con.executemany(
-        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+        "insert into raw.load_audit (load_id, dataset_id, file, sha256, rows, status, started_at, "
+        "finished_at, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 176, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
