@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.bench_checks import hand_query
-from ingest.contracts import TABLES
+from core.contracts import TABLES
 
 REGISTRY = "REGISTRY-OMOP"
 MEMORY_LIMIT = "4GB"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contracts import TABLES, raw_table_ddl
+from core.contracts import TABLES, raw_table_ddl
 
 SCHEMA = "_load_bench"
 DATASET = "BENCH"

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from benchmarks.baselines import connect
-from ingest.contracts import TABLES
+from core.contracts import TABLES
 from ingest.deid import screen_values
 from ingest.readers import BATCH_ROWS
 from ingest.validate import cast_batch, staged_columns

@@ -31,8 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.load import PHASES_LABEL
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 PYTHON = sys.executable
@@ -65,6 +64,8 @@ class Timing:
 def timed(stage: str, command: list[str], log: Path) -> Timing:
     """Run `command` under /usr/bin/time -v; its output goes to `log`, the timing is parsed."""
     report = log.with_suffix(".time")
+    is_ingest = "ingest" in command
+    loads_before = _load_ids(_warehouse_of(command)) if is_ingest else set()
     with log.open("w") as out:
         done = subprocess.run(
             ["/usr/bin/time", "-v", "-o", str(report), *command],
@@ -75,7 +76,8 @@ def timed(stage: str, command: list[str], log: Path) -> Timing:
             check=False,
         )
     timing = parse_time_report(stage, report.read_text(), done.returncode)
-    timing = dataclasses.replace(timing, steps=parse_steps(log.read_text()))
+    steps = ingest_steps(command, loads_before) if is_ingest else parse_steps(log.read_text())
+    timing = dataclasses.replace(timing, steps=steps)
     print(
         f"  {stage:<24} {timing.wall_s:7.1f} s wall {timing.cpu_s:7.1f} s CPU "
         f"{timing.peak_rss_mb:7.0f} MB  exit {timing.exit_code}",
@@ -87,17 +89,46 @@ def timed(stage: str, command: list[str], log: Path) -> Timing:
 
 
 def parse_steps(log: str) -> dict[str, float]:
-    """The seconds a process reported for its parts: `trd ingest`'s `time spent:` lines
-    (summed over its datasets) or the "seconds" of a baseline's JSON line; else nothing."""
+    """The seconds a baseline reported for its parts (the "seconds" of its JSON line)."""
     steps: dict[str, float] = {}
     for line in log.splitlines():
         line = line.strip()
-        if line.startswith(PHASES_LABEL):
-            for part in line.removeprefix(PHASES_LABEL).split(";"):
-                name, seconds = part.strip().rsplit(" ", 2)[:2]
-                steps[name] = round(steps.get(name, 0.0) + float(seconds), 2)
-        elif line.startswith("{") and '"seconds"' in line:
+        if line.startswith("{") and '"seconds"' in line:
             steps = json.loads(line)["seconds"]
+    return steps
+
+
+def _warehouse_of(command: list[str]) -> Path:
+    return Path(command[command.index("--warehouse") + 1])
+
+
+def _load_ids(warehouse: Path) -> set[str]:
+    if not warehouse.exists():
+        return set()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {r[0] for r in con.execute("select distinct load_id from raw.load_audit").fetchall()}
+    finally:
+        con.close()
+
+
+def ingest_steps(command: list[str], loads_before: set[str]) -> dict[str, float]:
+    """The seconds of each step of the loads a `trd ingest` process committed, summed over its
+    datasets, as ingest recorded them (raw.load_audit.phase_seconds), not as it printed them."""
+    con = duckdb.connect(str(_warehouse_of(command)), read_only=True)
+    try:
+        rows = con.execute(
+            "select load_id, any_value(phase_seconds) from raw.load_audit "
+            "where status = 'loaded' group by load_id order by min(started_at)"
+        ).fetchall()
+    finally:
+        con.close()
+    steps: dict[str, float] = {}
+    for load_id, recorded in rows:
+        if load_id in loads_before or not recorded:
+            continue
+        for name, seconds in json.loads(recorded).items():
+            steps[name] = round(steps.get(name, 0.0) + seconds, 2)
     return steps
 
 
@@ -142,7 +173,7 @@ def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, o
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     warehouse = run_dir / "warehouse.duckdb"
-    trd = [TRD, "-v", "--warehouse", str(warehouse)]  # -v: ingest prints its steps
+    trd = [TRD, "--warehouse", str(warehouse)]
     print(f"== {persons:,} persons (load average {os.getloadavg()[0]:.2f})", flush=True)
     load_before = os.getloadavg()
     t: dict[str, list[Timing]] = {}

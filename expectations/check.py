@@ -23,6 +23,11 @@ from pathlib import Path
 import duckdb
 from great_expectations.data_context import AbstractDataContext
 
+from core import console, interrupts
+from core.errors import ConfigError
+from core.outputs import output_file, output_folder
+from core.settings import DATA_DOCS_ENV, data_docs_dir
+from core.warehouse import open_warehouse
 from expectations import concept_diagnostics
 from expectations import data_docs as docs_site
 from expectations.freshness import build_reasons
@@ -33,11 +38,6 @@ from expectations.results import CheckResult, RawGateRun
 from expectations.runner import Scope, run_suites
 from expectations.store import record_run
 from expectations.suites import marts
-from trd import console, interrupts
-from trd.errors import ConfigError
-from trd.outputs import output_file, output_folder
-from trd.settings import DATA_DOCS_ENV, data_docs_dir
-from trd.warehouse import open_warehouse
 
 
 def check(

@@ -22,8 +22,8 @@ from typing import ClassVar
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from core.contracts import DuckType, Table
 from expectations.results import Category, Severity
-from ingest.contracts import DuckType, Table
 
 
 @dataclass(frozen=True)

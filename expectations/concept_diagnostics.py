@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from expectations.reference import concept_sets
+from core.reference import concept_sets
 
 MODEL = "int_registry__concept_set_diagnostics"
 """The dbt model (schema intermediate) the rows come from."""

@@ -16,11 +16,11 @@ from collections.abc import Callable
 import duckdb
 from great_expectations.data_context import AbstractDataContext
 
+from core.contracts import AUDIT_COLUMNS, Table, tables_for
 from expectations.gx_duckdb import ephemeral_context
 from expectations.results import CheckResult
 from expectations.runner import Scope, existing_tables, run_suites
 from expectations.suites import registry, trial
-from ingest.contracts import AUDIT_COLUMNS, Table, tables_for
 
 
 def run_raw_checks(

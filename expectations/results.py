@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from trd.errors import DataRejected, TrdError
+from core.errors import DataRejected, TrdError
 
 Severity = Literal["error", "warn"]
 Category = Literal["conformance", "completeness", "plausibility"]

@@ -25,7 +25,7 @@ from great_expectations.data_context import AbstractDataContext
 
 from expectations.checks import Check, HasColumns, HasType, Rows, TableSuite, to_expectation
 from expectations.gx_duckdb import add_connection_datasource
-from expectations.reference import literal
+from expectations.relations import literal
 from expectations.results import CheckResult
 
 MAX_ROWS_SHOWN = 20

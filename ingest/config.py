@@ -21,27 +21,18 @@ from typing import Any, NoReturn, cast
 
 import yaml
 
-from ingest.contracts import Source
-from trd.errors import ConfigError, DataRejected
+from core import reference
+from core.contracts import Source
+from core.errors import ConfigError, DataRejected
 
 CONFIG_FILE = "dataset.yml"
 SOURCES: tuple[Source, ...] = ("trial", "registry")
-TREATMENT_CLASSES = (
-    "ketamine",
-    "esketamine",
-    "standard_ad",
-    "augmentation",
-    "ect",
-    "placebo",
-    "other",
-)
-SCALE_MAX: Mapping[str, int] = MappingProxyType(
-    {"MADRS": 60, "HAMD17": 52, "QIDS_SR16": 27, "PHQ9": 27}
-)
+TREATMENT_CLASSES = reference.treatment_classes()
+SCALE_MAX: Mapping[str, int] = MappingProxyType(reference.scale_maxima())
 """Highest possible score per scale (docs/derivations.md#scales); a remission threshold must lie in
 [0, max]."""
-TIMEPOINTS = ("H24", "D7", "W2", "D28", "W6", "W8", "W12")
-ANALYSES = ("oc", "nri", "locf")
+TIMEPOINTS = reference.timepoints()
+ANALYSES = reference.analyses()
 POPULATIONS = ("trd",)
 SUPPRESSIONS = ("cms", "none")
 DEFAULT_SUPPRESSION: Mapping[str, str] = MappingProxyType({"registry": "cms", "trial": "none"})

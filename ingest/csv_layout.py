@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trd.errors import DataRejected
+from core.errors import DataRejected
 
 CHUNK_BYTES = 1 << 24
 QUOTE, COMMA, LF, CR = ord('"'), ord(","), ord("\n"), ord("\r")

@@ -27,8 +27,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from ingest.contracts import Table
-from trd.errors import DataRejected
+from core.contracts import Table
+from core.errors import DataRejected
+from core.reference import age_top_code
 
 _L = r"(?:^|[^\w-])"
 """Left edge of a number: start of text or a character that is neither a word character nor '-'
@@ -120,7 +121,8 @@ NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 """(kind, pattern over the normalised name `_token_token_`); order decides the kind shown."""
 SAFE_NAMES = re.compile(r"_zip_?3(?:_?digits?)?_|_3_?digits?_?zip")
 """Three-digit ZIP codes are allowed by Safe Harbor (for areas above 20,000 people)."""
-MAX_AGE = 90
+MAX_AGE = age_top_code()
+"""Ages above it identify (HIPAA Safe Harbor, docs/privacy.md#ages; dbt var `age_top_code`)."""
 ROWS_SHOWN = 5
 
 
@@ -232,12 +234,12 @@ def _first_kind(values: pl.Series) -> tuple[str, list[int]]:
 def check_ages(
     ages: pl.Series, *, first_row: int, exact_count: bool, dataset: str, file: str
 ) -> None:
-    """ADSL AGE above 90 identifies (Safe Harbor): reject, without showing the ages."""
+    """ADSL AGE above MAX_AGE identifies (Safe Harbor): reject, without showing the ages."""
     rows = (ages > MAX_AGE).fill_null(False).arg_true().to_list()
     if rows:
         raise DataRejected(
-            f"AGE above {MAX_AGE}: ages over 89 identify a person under HIPAA Safe Harbor "
-            "(docs/privacy.md#ages; the ages are not shown here)",
+            f"AGE above {MAX_AGE}: ages over {MAX_AGE - 1} identify a person under HIPAA Safe "
+            "Harbor (docs/privacy.md#ages; the ages are not shown here)",
             f"top-code AGE at {MAX_AGE} (set every AGE above {MAX_AGE} to {MAX_AGE}) in the "
             "export and load again; nothing from this file was loaded",
             dataset=dataset,

@@ -32,11 +32,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 
+from core import console
+from core.contracts import Source, tables_for
+from core.errors import DataRejected
 from ingest.config import CONFIG_FILE
-from ingest.contracts import Source, tables_for
 from ingest.csv_layout import normalise, scan_csv
-from trd import console
-from trd.errors import DataRejected
 
 FORMATS: dict[str, str] = {
     ".csv": "csv",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from core.contracts import TABLES, raw_table_ddl
 from ingest.config import DEFAULT_SUPPRESSION
-from ingest.contracts import TABLES, raw_table_ddl
 
 METADATA_DDL: dict[str, str] = {
     "datasets": """
@@ -63,7 +63,8 @@ METADATA_DDL: dict[str, str] = {
             started_at timestamp not null,
             finished_at timestamp,
             message varchar,
-            rows_read bigint                  -- rows the file holds, counted apart from its reader
+            rows_read bigint,                 -- rows the file holds, counted apart from its reader
+            phase_seconds varchar             -- loaded rows: JSON {step: seconds} of the load
         )""",
 }
 
@@ -80,6 +81,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("datasets", "synthetic", "boolean", "false"),
     ("load_audit", "rows_read", "bigint", "null"),  # rows counted apart from the reader
+    ("load_audit", "phase_seconds", "varchar", "null"),  # where a load spent its time
 )
 """Metadata columns added after the first release, at the end of their table as in the DDL. A
 warehouse written before them gains them on its next ingest or build, and its datasets get the

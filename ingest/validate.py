@@ -2,7 +2,7 @@
 required files and columns, casts, not-null, keys, arms.
 
 Enters: a dataset's discovered tables, each file's column names and batches as read. Leaves:
-batches cast to the contract types of `ingest/contracts.py` (with nulls for absent optional
+batches cast to the contract types of `core/contracts.py` (with nulls for absent optional
 columns), or a `DataRejected` naming the dataset, file, column, first rows (1-based data rows),
 the rule and the fix. Duplicate keys are checked in DuckDB on the staged table, which holds only
 this dataset's rows.
@@ -25,9 +25,9 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from ingest.contracts import EVENT_TABLES_ONE_REQUIRED, Column, Source, Table, tables_for
+from core.contracts import EVENT_TABLES_ONE_REQUIRED, Column, Source, Table, tables_for
+from core.errors import DataRejected, one_or_many
 from ingest.deid import ANY_IDENTIFIER, identifier_rejection, value_identifier_kind
-from trd.errors import DataRejected, one_or_many
 
 POLARS_TYPES: Mapping[str, pl.DataType] = {
     "VARCHAR": pl.String(),

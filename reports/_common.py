@@ -26,7 +26,8 @@ from typing import Any
 import duckdb
 import matplotlib
 
-from trd.settings import SUPPRESSION_ENV, force_cms_suppression
+from core.reference import small_cell_threshold
+from core.settings import SUPPRESSION_ENV, force_cms_suppression
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,7 +35,6 @@ import polars as pl  # noqa: E402
 from IPython.display import HTML, display  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_THRESHOLD = 11
 
 CLASS_STYLE: dict[str, tuple[str, str]] = {
     # treatment_class: (label, colour); Okabe-Ito colours, readable by colour-blind readers.
@@ -91,7 +91,7 @@ def has_table(schema: str, name: str) -> bool:
 
 def threshold() -> int:
     """The small-cell threshold the reporting views were built with (set by render.py)."""
-    return int(os.environ.get("TRD_SMALL_CELL_THRESHOLD", DEFAULT_THRESHOLD))
+    return int(os.environ.get("TRD_SMALL_CELL_THRESHOLD") or small_cell_threshold())
 
 
 # ---- numbers as text -------------------------------------------------------------------------

@@ -40,13 +40,14 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from core import console, interrupts
+from core.errors import ConfigError, DataRejected, TrdError
+from core.outputs import output_folder
+from core.reference import small_cell_threshold
+from core.settings import SUPPRESSION_ENV
+from core.warehouse import open_warehouse
 from expectations.freshness import stale_reasons
 from reports._pages import DATASET_PAGE, SITE_PAGES, dataset_page
-from trd import console, interrupts
-from trd.errors import ConfigError, DataRejected, TrdError
-from trd.outputs import output_folder
-from trd.settings import SMALL_CELL_THRESHOLD, SUPPRESSION_ENV
-from trd.warehouse import open_warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent
 PAGES = SITE_PAGES
@@ -176,7 +177,7 @@ def _threshold(con: duckdb.DuckDBPyConnection) -> int:
         ).fetchone()
         if row:
             return int(row[0])
-    return SMALL_CELL_THRESHOLD
+    return small_cell_threshold()
 
 
 # ---- the .qmd format (the part of it our pages use) ------------------------------------------

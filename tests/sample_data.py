@@ -8,7 +8,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from trd.settings import SAMPLE_DATA
+from core.settings import SAMPLE_DATA
 
 SYNTHEA_ARCHIVE = SAMPLE_DATA / "omop-synthea27nj" / "Synthea27Nj_5.4.tar.xz"
 CDISC_PILOT = SAMPLE_DATA / "cdisc-pilot01"

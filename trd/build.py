@@ -30,12 +30,12 @@ from typing import Any
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from core import console, interrupts
+from core.errors import ConfigError, TrdError
+from core.settings import REPO_ROOT
+from core.warehouse import open_warehouse
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
-from trd import console, interrupts
-from trd.errors import ConfigError, TrdError
-from trd.settings import REPO_ROOT
-from trd.warehouse import open_warehouse
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 """dbt node statuses that fail the build (warnings and skips of downstream nodes do not)."""

@@ -16,11 +16,12 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from core import console, interrupts
+from core.errors import Exit, TrdError
+from core.outputs import describe_os_error
+from core.reference import small_cell_threshold
+from core.settings import data_docs_dir, warehouse_path
 from expectations.results import RawGateRun
-from trd import console, interrupts
-from trd.errors import Exit, TrdError
-from trd.outputs import describe_os_error
-from trd.settings import data_docs_dir, warehouse_path
 
 EXIT_CODES = """exit codes:
   0    success
@@ -115,18 +116,20 @@ def _report_args(s: argparse.ArgumentParser) -> None:
         action="store_true",
         help="render despite failed or stale data-quality checks (a banner says so on every page)",
     )
+    threshold = small_cell_threshold()
     s.add_argument(
         "--suppression",
         choices=("cms",),
-        help="apply the cms small-cell policy (counts 1-10 shown as <11) to every dataset in this "
-        "render, whatever its dataset.yml `suppression` says",
+        help=f"apply the cms small-cell policy (counts 1-{threshold - 1} shown as <{threshold}) "
+        "to every dataset in this render, whatever its dataset.yml `suppression` says",
     )
 
 
 def _ingest(dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None) -> int:
+    from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
 
-    return ingest_datasets(dirs, warehouse, gate_run)
+    return ingest_datasets(dirs, warehouse, RawChecks(gate_run))
 
 
 def _build(warehouse: Path, select: str | None = None) -> int:
@@ -174,7 +177,7 @@ def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    from trd.outputs import output_file, output_folder
+    from core.outputs import output_file, output_folder
 
     if getattr(args, "junit", None) is not None:
         args.junit = output_file(args.junit, "--junit")
@@ -183,7 +186,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _demo(warehouse: Path, args: argparse.Namespace) -> int:
-    from trd.demo import generate
+    from demo import generate
 
     if not args.data_only:
         _check_outputs(args)
@@ -211,7 +214,7 @@ def _dispatch(args: argparse.Namespace, warehouse: Path) -> int:
 
 
 def _python_handles_ctrl_c() -> None:
-    """Give Ctrl-C back to Python (trd/interrupts.py: raise KeyboardInterrupt, and remember).
+    """Give Ctrl-C back to Python (core/interrupts.py: raise KeyboardInterrupt, and remember).
 
     Polars installs a SIGINT handler of its own when imported (polars PR 20961); a Ctrl-C
     pressed while a Polars call runs only sets a flag that the call may never look at, so

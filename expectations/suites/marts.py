@@ -7,8 +7,8 @@ theory; a tolerance of 1e-9 absorbs floating-point rounding at rates of 0 and 1.
 
 from __future__ import annotations
 
+from core.reference import treatment_classes
 from expectations.checks import Between, Check, InSet, NotNull, Ordered, Rows, TableSuite
-from expectations.reference import treatment_classes
 
 CI_TOLERANCE = 1e-9
 

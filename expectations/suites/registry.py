@@ -1,13 +1,14 @@
 """Checks of the registry tables (OMOP CDM v5.4), docs/data-quality.md#checks-on-registry-files.
 
 Each check is a row (see `expectations.checks`). Score and biomarker records are recognised as
-`int_registry__concept_map` and `int_registry__assessments` recognise them (seed
-`concept_sets`): the concept is a seed concept, or the dataset's concept table gives it the seed's
-(vocabulary_id, concept_code), or it descends from one of those in the dataset's
-concept_ancestor; a record with concept 0 or none matches when its *_source_value is the seed's
-LOINC code. When the dataset ships its own `concept` table, every code-list entry is also looked
-up there by id and by code: an id naming another concept or code, or a code held by another id,
-is a warning that names both (a wrong code-list id, or another vocabulary version).
+`int_registry__concept_map` and `int_registry__clinical_records` recognise them, by the same dbt
+macros (macros/concepts.sql, rendered here; seed `concept_sets`): the concept is a seed concept,
+or the dataset's concept table gives it the seed's (vocabulary_id, concept_code), or it descends
+from one of those in the dataset's concept_ancestor; a record with concept 0 or none matches when
+its *_source_value is the seed's LOINC code. When the dataset ships its own `concept` table, every
+code-list entry is also looked up there by id and by code: an id naming another concept or code,
+or a code held by another id, is a warning that names both (a wrong code-list id, or another
+vocabulary version).
 
 "Has no match in another table" is written as DuckDB's `ANTI JOIN`, not `NOT EXISTS`: DuckDB 2.0
 plans a correlated subquery as a delim join, 4x slower with an equality (person_id in person)
@@ -19,20 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
-from expectations.reference import (
+from core.contracts import TABLES
+from core.reference import (
+    age_top_code,
     biomarker_maxima_text,
-    biomarker_units_relation,
     biomarker_units_text,
     concept_sets,
     scale_ranges,
-    values_relation,
 )
-from ingest.contracts import TABLES
+from expectations.checks import Check, Ordered, Rows, TableSuite, contract_checks
+from expectations.dbt_macros import render
+from expectations.relations import biomarker_units_relation, values_relation
 
-MAX_AGE = 90
+MAX_AGE = age_top_code()
 """Ages implied by year_of_birth above this are a warning (docs/privacy.md#ages: marts top-code
-them)."""
+them; dbt var `age_top_code`)."""
 
 EVENT_DATES: dict[str, str] = {
     "condition_occurrence": "condition_start_date",
@@ -110,12 +112,17 @@ def _matched(prefix: str, sets: str) -> str:
         "b._row_number, b._source_file, b.person_id, b.value_as_number, b.unit_source_value, "
         "b.unit_concept_id, c.concept_set"
     )
+    by_source_code = render(
+        "record_matches_source_code",
+        f"b.{prefix}_concept_id",
+        f"b.{prefix}_source_value",
+        "c.concept_code",
+    )
     return (
         f"marked as (select {columns} from {{batch}} as b "
         f"inner join {{{sets}}} as c on b.{prefix}_concept_id = c.concept_id "
         f"union all select {columns} from {{batch}} as b "
-        f"inner join {{source_codes}} as c on coalesce(b.{prefix}_concept_id, 0) = 0 "
-        f"and b.{prefix}_source_value = c.concept_code) "
+        f"inner join {{source_codes}} as c on {by_source_code}) "
     )
 
 
@@ -272,8 +279,8 @@ PERSON_CHECKS: tuple[Check, ...] = (
             "where year(coalesce(o.last_date, current_date)) - p.year_of_birth > {threshold}"
         ),
         "ages implied by year_of_birth (at the end of the person's last observation period) "
-        "should not be above 90",
-        "Nothing to do for the warehouse (marts and reports top-code ages at 90); consider "
+        f"should not be above {MAX_AGE}",
+        f"Nothing to do for the warehouse (marts and reports top-code ages at {MAX_AGE}); consider "
         "top-coding year_of_birth in the export (HIPAA Safe Harbor).",
         threshold=MAX_AGE,
     ),
@@ -331,8 +338,8 @@ def references(relation: Callable[[str], str]) -> dict[str, str]:
         f"(with seeds as {seeds}, "
         f"anchors as (select concept_set, concept_id from seeds "
         f"union select s.concept_set, c.concept_id from {relation('concept')} as c "
-        f"inner join seeds as s on c.vocabulary_id = s.vocabulary_id "
-        f"and c.concept_code = s.concept_code and s.concept_code <> '') "
+        f"inner join seeds as s on {render('concept_matches_code', 'c', 's')} "
+        f"and s.concept_code <> '') "
         f"select concept_set, concept_id from anchors "
         f"union select a.concept_set, d.descendant_concept_id from anchors as a "
         f"inner join {relation('concept_ancestor')} as d "

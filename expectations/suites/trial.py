@@ -2,35 +2,37 @@
 docs/data-quality.md#checks-on-trial-files.
 
 Each check is a row (see `expectations.checks`). The baseline that ADQS checks compare with is
-derived exactly as `int_trial__baselines` does (docs/derivations.md#trial-baselines): among scored
-records (PARAMCD mapped to a
-scale, no DTYPE, AVAL and ADY present, ADY not 0), the ABLFL = 'Y' record, else the last record
-with ADY <= 1 (latest ADY, then latest file row). Flags and codes are compared as dbt staging
-reads them: trimmed, PARAMCD and flags upper-cased.
+chosen by the dbt macros `int_trial__baselines` uses (macros/baselines.sql,
+docs/derivations.md#trial-baselines): among scored records (PARAMCD mapped to a scale, no DTYPE,
+AVAL and ADY present, ADY not 0), the ABLFL = 'Y' record, else the last record with ADY <= 1
+(latest ADY, then latest file row). Flags and codes are compared as dbt staging reads them:
+trimmed, PARAMCD and flags upper-cased.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
-from expectations.reference import (
+from core.contracts import TABLES
+from core.reference import (
     adlb_biomarkers,
+    age_top_code,
     biomarker_maxima_text,
-    biomarker_units_relation,
     biomarker_units_text,
     default_parameters,
     scale_ranges,
-    values_relation,
 )
-from ingest.contracts import TABLES
+from expectations.checks import Between, Check, InSet, Rows, TableSuite, contract_checks
+from expectations.dbt_macros import render
+from expectations.relations import biomarker_units_relation, values_relation
 
 FLAG_VALUES = ("Y", "N", "")
 """ADaM Y/N flags; blank is allowed (XPT files store a missing flag as an empty string)."""
 SEX_VALUES = ("F", "M", "U", "UNDIFFERENTIATED")
 """CDISC controlled terminology for SEX (codelist C66731)."""
-MAX_AGE = 90
-"""HIPAA Safe Harbor: ages above 90 must be top-coded (docs/privacy.md#ages)."""
+MAX_AGE = age_top_code()
+"""HIPAA Safe Harbor: ages above it must be top-coded (docs/privacy.md#ages; dbt var
+`age_top_code`)."""
 BASELINE_COMPLETENESS = 0.9
 SPONSOR_TOLERANCE = 0.001
 """BASE and CHG may differ from ours by rounding only."""
@@ -82,9 +84,10 @@ def _in_adsl(table: str) -> Check:
     )
 
 
-# ADQS records that carry a scale score, ranked as baseline candidates
-# (docs/derivations.md#trial-baselines).
-_SCORED = """
+# ADQS records that carry a scale score, ranked as baseline candidates by the models' own rule
+# (the dbt macros of macros/baselines.sql, rendered here: docs/derivations.md#trial-baselines).
+_SCORED = (
+    """
 scored as (
     select
         b._row_number, b._source_file, b.usubjid, m.paramcd, m.scale, b.aval, b.ady, b.base,
@@ -97,13 +100,18 @@ scored as (
 candidates as (
     select
         *,
-        row_number() over (partition by usubjid, scale
-            order by is_ablfl desc, ady desc, _row_number desc) as scale_rank,
-        row_number() over (partition by usubjid, paramcd
-            order by is_ablfl desc, ady desc, _row_number desc) as paramcd_rank
+        """
+    + render("trial_baseline_rank", "usubjid, scale", "is_ablfl", "ady", "_row_number")
+    + """ as scale_rank,
+        """
+    + render("trial_baseline_rank", "usubjid, paramcd", "is_ablfl", "ady", "_row_number")
+    + """ as paramcd_rank
     from scored
-    where is_ablfl or ady <= 1
+    where """
+    + render("is_trial_baseline_candidate", "is_ablfl", "ady")
+    + """
 )"""
+)
 
 ADQS_CHECKS: tuple[Check, ...] = (
     _ady("adqs"),
@@ -166,8 +174,8 @@ ADQS_CHECKS: tuple[Check, ...] = (
             "from completeness where n_baseline < {threshold} * n",
             per_row=False,
         ),
-        "at least 90% of the safety population (SAFFL = 'Y') should have a baseline for each "
-        "scale the dataset scores",
+        f"at least {BASELINE_COMPLETENESS:.0%} of the safety population (SAFFL = 'Y') should "
+        "have a baseline for each scale the dataset scores",
         "Check that baseline visits were exported (ABLFL, or a record on or before day 1); "
         "subjects without a baseline are left out of every rate.",
         threshold=BASELINE_COMPLETENESS,
@@ -307,7 +315,8 @@ ADSL_CHECKS: tuple[Check, ...] = (
         "plausibility",
         "error",
         Between(0, MAX_AGE),
-        f"AGE must lie between 0 and {MAX_AGE} (HIPAA Safe Harbor top-codes older ages at 90)",
+        f"AGE must lie between 0 and {MAX_AGE} (HIPAA Safe Harbor top-codes older ages at "
+        f"{MAX_AGE})",
         f"Top-code AGE at {MAX_AGE} (set every age above {MAX_AGE} to {MAX_AGE}) before "
         "sharing the data.",
     ),

@@ -7,7 +7,7 @@ from propensity import comparisons
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="table", contract={"enforced": False})  # dbt: no Python contracts
     covariates = comparisons.covariates_from_seed(dbt.ref("adjustment_covariates").df())
     members = dbt.ref("int_adjustment__populations")
     members = members.project(f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated")

@@ -21,10 +21,10 @@ results as (
 counted as (
     select
         run_id,
-        sum(case when severity = 'error' and success then 1 else 0 end) as n_error_passed,
-        sum(case when severity = 'error' and not success then 1 else 0 end) as n_error_failed,
-        sum(case when severity = 'warn' and success then 1 else 0 end) as n_warn_passed,
-        sum(case when severity = 'warn' and not success then 1 else 0 end) as n_warn_failed
+        cast(sum(case when severity = 'error' and success then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_error_passed,
+        cast(sum(case when severity = 'error' and not success then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_error_failed,
+        cast(sum(case when severity = 'warn' and success then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_warn_passed,
+        cast(sum(case when severity = 'warn' and not success then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_warn_failed
     from results
     group by run_id
 ),

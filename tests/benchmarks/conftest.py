@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -22,13 +22,14 @@ PERSONS = 1500
 @pytest.fixture(scope="session")
 def registry_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry ingested and built (the whole project: seeds feed relationship tests)."""
+    from demo import generate
+    from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
     from trd.build import build
-    from trd.demo import generate
 
     root = tmp_path_factory.mktemp("bench")
     registry = generate(root / "data", persons=PERSONS)[-1]
     warehouse = root / "warehouse.duckdb"
-    assert ingest_datasets([registry], warehouse) == 0
+    assert ingest_datasets([registry], warehouse, RawChecks()) == 0
     assert build(warehouse) == 0
     return warehouse

@@ -7,41 +7,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import duckdb
 import pytest
-from scipy.stats import norm
-from statsmodels.stats.proportion import proportion_confint
+from support.reference_stats import newcombe, wilson
+from support.warehouse import query
 
 pytestmark = pytest.mark.slow
-
-WILSON_ALPHA = 2 * (1 - norm.cdf(1.96))
-
-
-def rows(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def wilson(x: int, n: int) -> tuple[float, float]:
-    low, high = proportion_confint(x, n, alpha=WILSON_ALPHA, method="wilson")
-    return float(low), float(high)
-
-
-def newcombe(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
-    p1, p0 = x1 / n1, x0 / n0
-    (l1, u1), (l0, u0) = wilson(x1, n1), wilson(x0, n0)
-    d = p1 - p0
-    return d, d - math.hypot(p1 - l1, u0 - p0), d + math.hypot(u1 - p1, p0 - l0)
 
 
 def test_response_by_stratum_holds_the_hand_counted_rows(built_warehouse: Path) -> None:
     # given BIO-T (CRP >= 3 high, so K1 at exactly 3.0 and K2 at 0.5 mg/dL = 5 mg/L are high;
     # IL-6 median 5, so K5 and K6 at exactly 5 are high; the placebo arm has no IL-6 below 5)
     # when the mart is built
-    got = rows(
+    got = query(
         built_warehouse,
         "select treatment_class, stratifier, stratum, cutoff, n, n_responders, n_remitters "
         "from marts.biomarker_response where dataset_id = 'BIO-T' and analysis = 'nri' "
@@ -61,7 +38,7 @@ def test_response_by_stratum_holds_the_hand_counted_rows(built_warehouse: Path) 
 
 def test_stratum_rates_carry_wilson_intervals_and_the_primary_flag(built_warehouse: Path) -> None:
     # when the CRP-high ketamine row is read under every analysis
-    got = rows(
+    got = query(
         built_warehouse,
         "select analysis, is_primary, response_rate, response_ci_low, response_ci_high "
         "from marts.biomarker_response where dataset_id = 'BIO-T' and stratifier = 'crp' "
@@ -78,7 +55,7 @@ def test_stratum_rates_carry_wilson_intervals_and_the_primary_flag(built_warehou
 
 def test_interaction_is_rd_high_minus_rd_low_with_the_mover_interval(built_warehouse: Path) -> None:
     # given ketamine 24/36 vs placebo 12/24 among CRP-high, 12/36 vs 12/24 among CRP-low
-    got = rows(
+    got = query(
         built_warehouse,
         "select reference_class, rd_high_stratum, rd_high_stratum_ci_low, "
         "rd_high_stratum_ci_high, rd_low_stratum, rd_low_stratum_ci_low, rd_low_stratum_ci_high, "
@@ -101,7 +78,7 @@ def test_interaction_is_rd_high_minus_rd_low_with_the_mover_interval(built_wareh
 
 def test_no_interaction_without_both_strata_in_both_classes(built_warehouse: Path) -> None:
     # given no placebo subject of BIO-T below the IL-6 median
-    got = rows(
+    got = query(
         built_warehouse,
         "select count(*) from marts.biomarker_interactions "
         "where dataset_id = 'BIO-T' and stratifier = 'il6'",
@@ -112,7 +89,7 @@ def test_no_interaction_without_both_strata_in_both_classes(built_warehouse: Pat
 
 def test_marker_change_pairs_baseline_and_d28_in_mg_per_litre(built_warehouse: Path) -> None:
     # given CRP changes K1 -2, K2 -3 (mg/dL converted), K3 +2, K4 0, each 12 times
-    got = rows(
+    got = query(
         built_warehouse,
         "select responder_status, scale, unit, n, baseline_mean, followup_mean, change_mean, "
         "change_median, baseline_median from marts.biomarker_change where dataset_id = 'BIO-T' "
@@ -139,7 +116,7 @@ def test_marker_change_pairs_baseline_and_d28_in_mg_per_litre(built_warehouse: P
 
 def test_a_value_in_an_unknown_unit_reaches_no_model(built_warehouse: Path) -> None:
     # given K6's TNF-alpha in mmol/L and P1's in pg/mL
-    got = rows(
+    got = query(
         built_warehouse,
         "select count(*) filter (where episode_key like 'BIO-T:K6-%'), "
         "count(*) filter (where episode_key like 'BIO-T:P1-%') "

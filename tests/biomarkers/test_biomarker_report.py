@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import REPO_ROOT
 from reports.render import render
-from trd.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from demo_spec_rules import DATASETS, registry_episodes
 
-from trd.demo import generate
-from trd.demo.concepts import Vocabulary, load_vocabulary
+from demo import generate
+from demo.concepts import Vocabulary, load_vocabulary
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pyreadstat
 
-from trd.demo.concepts import Vocabulary
+from demo.concepts import Vocabulary
 
 DATASETS = (
     "TRANSFORM-2",

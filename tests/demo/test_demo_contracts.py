@@ -1,6 +1,6 @@
-"""Every demo dataset meets the input contract (docs/dataset-contract.md, ingest/contracts.py) and
-the error-level raw checks of docs/data-quality.md
-error-level raw checks, read with Polars and pyreadstat (not with the ingest stage)."""
+"""Every demo dataset meets the input contract (docs/dataset-contract.md, core/contracts.py) and
+the error-level raw checks of docs/data-quality.md, read with Polars and pyreadstat (not with the
+ingest stage)."""
 
 from __future__ import annotations
 
@@ -11,39 +11,14 @@ import pytest
 import yaml
 from demo_spec_rules import DATASETS, read_table
 
-from ingest.contracts import EVENT_TABLES_ONE_REQUIRED, TABLES, Table, tables_for
+from core import reference
+from core.contracts import EVENT_TABLES_ONE_REQUIRED, TABLES, Table, tables_for
+from ingest.config import KEYS
 
-TREATMENT_CLASSES = {
-    "ketamine",
-    "esketamine",
-    "standard_ad",
-    "augmentation",
-    "ect",
-    "placebo",
-    "other",
-}
-TIMEPOINTS = {"H24", "D7", "W2", "D28", "W6", "W8", "W12"}
-SCALES = {"MADRS": 60, "HAMD17": 52, "QIDS_SR16": 27, "PHQ9": 27}
-DEFAULT_PARAMETERS = {
-    "MADRSTOT": "MADRS",
-    "HAMD17": "HAMD17",
-    "QIDSTOT": "QIDS_SR16",
-    "PHQ9TOT": "PHQ9",
-}
-DATASET_YML_KEYS = [
-    "dataset_id",
-    "source",
-    "title",
-    "population",
-    "arms",
-    "parameters",
-    "visits",
-    "remission",
-    "primary_analysis",
-    "reference",
-    "suppression",
-    "synthetic",
-]
+TREATMENT_CLASSES = set(reference.treatment_classes())
+TIMEPOINTS = set(reference.timepoints())
+SCALES = reference.scale_maxima()
+DEFAULT_PARAMETERS = reference.default_parameters()
 POLARS_TYPES = {
     "VARCHAR": pl.String,
     "INTEGER": pl.Int64,
@@ -86,11 +61,11 @@ def test_dataset_yml_follows_spec3(demo: dict[str, Path], dataset: str) -> None:
     # then the keys are those of docs/dataset-contract.md#datasetyml, in its order, with values
     # from its vocabularies
     assert config["dataset_id"] == dataset == demo[dataset].name
-    assert list(config) == [k for k in DATASET_YML_KEYS if k in config]
+    assert list(config) == [k for k in KEYS if k in config]
     assert config["source"] == ("registry" if dataset == "REGISTRY-OMOP" else "trial")
     assert config.get("population", "trd") == "trd"
     assert config["synthetic"] is True  # every demo dataset says it is demo data
-    assert config.get("primary_analysis", "nri") in {"oc", "nri", "locf"}
+    assert config.get("primary_analysis", "nri") in reference.analyses()
     assert set(config.get("visits", {}).values()) <= TIMEPOINTS
     assert set(config.get("parameters", {}).values()) <= set(SCALES)
     assert set(config.get("remission", {})) <= set(SCALES)

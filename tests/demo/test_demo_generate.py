@@ -1,4 +1,4 @@
-"""`trd.demo.generate`: folders, determinism, clean replacement, scaling, clear failures."""
+"""`demo.generate`: folders, determinism, clean replacement, scaling, clear failures."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from demo_spec_rules import DATASETS
 
+from core.errors import ConfigError
+from demo import generate
+from demo.concepts import load_vocabulary
 from trd.cli import main
-from trd.demo import generate
-from trd.demo.concepts import load_vocabulary
-from trd.errors import ConfigError
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seeds" / "concept_sets.csv"
 

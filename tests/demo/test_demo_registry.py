@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 from demo_spec_rules import read_table, registry_rates
 
-from trd.demo import concepts as cx
-from trd.demo.concepts import LOCAL_DRUG_ID_START, Vocabulary
+from demo import concepts as cx
+from demo.concepts import LOCAL_DRUG_ID_START, Vocabulary
 
 D1, D7, W2, D28 = (1, 1, 1), (7, 4, 10), (14, 11, 17), (28, 21, 35)
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from markdown_links import anchors, links, slug
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 EXTERNAL = ("http://", "https://", "mailto:")
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
+from core.contracts import TABLES, raw_table_ddl
 from expectations.results import CheckResult
-from ingest.contracts import TABLES, raw_table_ddl
 from ingest.schema import create_raw_schema
 
 Rows = list[dict[str, Any]]

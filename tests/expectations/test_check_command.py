@@ -17,12 +17,12 @@ import duckdb
 import pytest
 from dq_datasets import GOOD_MARTS, MARTS_DDL, _adqs, load_raw, valid_registry, valid_trial
 
+from core import console
+from core.settings import data_docs_dir
 from expectations.check import check
 from expectations.junit import write_junit
 from expectations.results import CheckResult
-from trd import console
 from trd.cli import main
-from trd.settings import data_docs_dir
 
 
 @dataclass

@@ -33,9 +33,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pyreadstat
 
+from core.contracts import tables_for
+from expectations.gate import RawChecks
 from fuzz.bases import Base, bases
 from fuzz.mutators import MUTATIONS, Context
-from ingest.contracts import tables_for
 from ingest.load import ingest_datasets
 from trd.cli import main
 
@@ -89,7 +90,9 @@ def prepare(work: Path) -> Pristine:
     warehouse = work / "pristine.duckdb"
     warehouse.unlink(missing_ok=True)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert ingest_datasets(list(folders.values()), warehouse) == 0, "a base does not load"
+        assert ingest_datasets(list(folders.values()), warehouse, RawChecks()) == 0, (
+            "a base does not load"
+        )
     return Pristine(warehouse, state(warehouse), folders)
 
 

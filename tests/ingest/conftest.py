@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from ingest_fixtures import registry_dataset, snapshot, trial_dataset
 
+from core import console
+from core.errors import TrdError
+from expectations.gate import RawChecks
 from ingest.load import ingest_datasets
-from trd import console
-from trd.errors import TrdError
 
 
 @dataclass
@@ -35,7 +36,7 @@ def run_ingest(capsys: pytest.CaptureFixture[str]) -> Callable[..., IngestRun]:
     def run(warehouse: Path, *folders: Path) -> IngestRun:
         capsys.readouterr()
         try:
-            code = ingest_datasets(list(folders), warehouse)
+            code = ingest_datasets(list(folders), warehouse, RawChecks())
         except TrdError as err:  # a refused command, as the CLI reports it
             console.warn(f"trd ingest: {err}")
             code = err.exit_code
@@ -58,7 +59,7 @@ def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     trial = trial_dataset().write(root / "trial")
     registry = registry_dataset().write(root / "registry")
     warehouse = root / "warehouse.duckdb"
-    assert ingest_datasets([trial, registry], warehouse) == 0
+    assert ingest_datasets([trial, registry], warehouse, RawChecks()) == 0
     return root
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from ingest_fixtures import query, registry_dataset, snapshot
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 EXPOSURES = 1_500_000
 """More than one progress interval (1M rows), so the loader says when it is mid-file."""

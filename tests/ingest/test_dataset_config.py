@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError, DataRejected
 from ingest.config import ArmMapping, read_config
-from trd.errors import ConfigError, DataRejected
 
 
 def _folder(tmp_path: Path, text: str) -> Path:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ingest.contracts import TABLES
+from core.contracts import TABLES
+from core.errors import DataRejected
 from ingest.deid import (
     check_column_names,
     identifier_kind_of_name,
     screen_values,
     value_identifier_kind,
 )
-from trd.errors import DataRejected
 
 
 @pytest.mark.parametrize(
@@ -113,13 +113,24 @@ def test_ordinary_column_names_are_not_identifiers(name: str) -> None:
 
 
 def test_contract_columns_are_never_identifiers_by_name() -> None:
-    check_column_names(
-        TABLES["concept"],
-        ["concept_id", "concept_name"],
-        source_value_exempt=True,
-        dataset="D",
-        file="concept.csv",
-    )
+    for table in TABLES.values():
+        # given a file with every column of its table's contract, and one named like a name
+        contract = [column.name for column in table.columns]
+        # when its column names are screened, then only the non-contract column is rejected
+        assert (
+            check_column_names(
+                table, contract, source_value_exempt=False, dataset="D", file="t.csv"
+            )
+            is None
+        )
+        with pytest.raises(DataRejected, match=r"'patient_name'|patient_name"):
+            check_column_names(
+                table,
+                [*contract, "patient_name"],
+                source_value_exempt=False,
+                dataset="D",
+                file="t.csv",
+            )
 
 
 def test_omop_source_value_columns_are_exempt_by_name_only_in_registry_files() -> None:

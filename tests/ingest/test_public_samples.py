@@ -17,6 +17,7 @@ from ingest_fixtures import query
 from sample_data import CDISC_PILOT as PILOT
 from sample_data import extract_synthea
 
+from expectations.gate import RawChecks
 from ingest.load import ingest_datasets
 
 PILOT_ARMS = {
@@ -52,7 +53,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = root / "warehouse.duckdb"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert ingest_datasets([synthea, cibic, adas], warehouse) == 0
+        assert ingest_datasets([synthea, cibic, adas], warehouse, RawChecks()) == 0
     (root / "stdout.txt").write_text(out.getvalue())
     return warehouse
 

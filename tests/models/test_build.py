@@ -18,13 +18,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
-from dbt_warehouse import BareBuild, RawWriter, new_warehouse, query
+from support.dbt import BareBuild
+from support.warehouse import RawWriter, new_warehouse, query
 
-from trd.build import build
+from core.errors import ConfigError, WarehouseBusy
+from trd.build import build, run_dbt
 from trd.cli import main
-from trd.errors import ConfigError, WarehouseBusy
-from trd.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -55,11 +54,7 @@ def test_build_runs_data_tests_but_leaves_unit_tests_to_ci(bare_build: BareBuild
 
 
 def test_dbt_docs_generate_works_offline(bare_build: BareBuild) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRD_WAREHOUSE", str(bare_build.warehouse))
-        result = dbtRunner().invoke(
-            ["docs", "generate", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
-        )
+    result = run_dbt(["docs", "generate"], bare_build.warehouse)
     assert result.success, result.exception
     target = Path(os.environ["DBT_TARGET_PATH"])
     catalog = json.loads((target / "catalog.json").read_text())

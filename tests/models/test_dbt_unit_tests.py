@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from dbt_warehouse import BareBuild
+from support.dbt import BareBuild
 
 from trd.build import run_dbt
 

@@ -9,7 +9,8 @@ every column is documented, with a description, and no documented column is miss
 from __future__ import annotations
 
 import pytest
-from dbt_warehouse import BareBuild, query
+from support.dbt import BareBuild
+from support.warehouse import query
 
 from trd.docs.sections import RAW_METADATA_TABLES
 from trd.docs.sources import models, source_descriptions

@@ -15,16 +15,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_warehouse import RawWriter, Row, new_warehouse, query
-from scipy.stats import norm
-from statsmodels.stats.proportion import proportion_confint
+from support.reference_stats import newcombe, wilson
+from support.warehouse import RawWriter, Row, new_warehouse, query
 
 from trd.build import build
 
 pytestmark = pytest.mark.slow
 
 Z = 1.96
-WILSON_ALPHA = 2 * (1 - norm.cdf(Z))
 """statsmodels takes alpha; this one makes its z exactly the 1.96 the macros use."""
 
 KETAMINE_ARM = "Ketamine 0.5 mg/kg IV"
@@ -302,19 +300,6 @@ EXPECTED_RATES: dict[tuple[str, str, str, str, str], tuple[int, int, int]] = {
     ("REG-1", "ketamine", "PHQ9", "D28", "locf"): (2, 1, 1),
 }
 PRIMARY = {"TRIAL-A": "nri", "TRIAL-B": "oc", "TRIAL-C": "nri", "REG-1": "nri"}
-
-
-def wilson(x: int, n: int) -> tuple[float, float]:
-    low, high = proportion_confint(x, n, alpha=WILSON_ALPHA, method="wilson")
-    return float(low), float(high)
-
-
-def newcombe(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
-    """Newcombe (1998) method 10 from two Wilson intervals, independently of the SQL macros."""
-    p1, p0 = x1 / n1, x0 / n0
-    (l1, u1), (l0, u0) = wilson(x1, n1), wilson(x0, n0)
-    d = p1 - p0
-    return d, d - math.hypot(p1 - l1, u0 - p0), d + math.hypot(u1 - p1, p0 - l0)
 
 
 def test_response_rates_hold_exactly_the_hand_computed_rows(warehouse: Path) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from dbt_warehouse import RawWriter, Row, new_warehouse, query
 from scipy.stats import t
 from statsmodels.stats.meta_analysis import combine_effects
+from support.warehouse import RawWriter, Row, new_warehouse, query
 
 from trd.build import build
 

@@ -12,11 +12,10 @@ import math
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from trd.settings import REPO_ROOT
+from trd.build import run_dbt
 
 Z = 1.96
 WILSON_ALPHA = 2 * (1 - norm.cdf(Z))
@@ -45,11 +44,8 @@ from pairs
 @pytest.fixture(scope="module")
 def compiled_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The macros as dbt renders them (compile needs a profile, hence a scratch warehouse)."""
-    args = ["compile", "--quiet", "--inline", INLINE_SQL]
-    args += ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRD_WAREHOUSE", str(tmp_path_factory.mktemp("stats") / "w.duckdb"))
-        result = dbtRunner().invoke(args)
+    warehouse = tmp_path_factory.mktemp("stats") / "w.duckdb"
+    result = run_dbt(["compile", "--inline", INLINE_SQL], warehouse)
     assert result.success, result.exception
     return result.result.results[0].node.compiled_code
 

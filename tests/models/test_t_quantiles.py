@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import t
 
-from trd.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 SEED = REPO_ROOT / "seeds" / "t_quantiles.csv"
 MAX_DF = 1000

@@ -1,24 +1,19 @@
-"""Test support for the registry models: write OMOP rows into `raw` as ingest would, and build.
+"""Test data for the registry models: a small OMOP builder and the public concept ids.
 
-Kept as plain functions and a small builder (not fixtures) so that each test module shows the
-data it depends on. The real ingest stage (ingest/load.py) is tested on its own; here rows go
-straight into the raw tables laid out by `ingest.schema.create_raw_schema`.
+A builder (not fixtures) so that each test module shows the data it depends on; its rows go into
+`raw` through the harness's `RawWriter` (as ingest writes them), and builds go through
+`support.dbt`. The real ingest stage (ingest/load.py) is tested on its own.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import polars as pl
-from dbt.cli.main import dbtRunner
-
-from ingest.contracts import TABLES
-from ingest.schema import create_raw_schema
-from trd.settings import REPO_ROOT
+from support.dbt import dbt_run
+from support.warehouse import RawWriter, new_warehouse
 
 REGISTRY_MODELS = (
     "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"
@@ -53,103 +48,6 @@ ESKETAMINE_PRODUCT = 35600002
 Row = Mapping[str, object]
 
 
-def create_warehouse(path: Path) -> Path:
-    """An empty warehouse with every raw table, as after a first ingest."""
-    con = duckdb.connect(str(path))
-    try:
-        create_raw_schema(con)
-    finally:
-        con.close()
-    return path
-
-
-def register_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
-    """The raw.datasets row ingest writes for a registry dataset.yml."""
-    con.execute(
-        """insert into raw.datasets (dataset_id, source, title, primary_analysis, config_sha256,
-                                      _load_id, loaded_at)
-           values (?, 'registry', ?, 'nri', 'test', 'test-load', now())""",
-        [dataset_id, f"test registry {dataset_id}"],
-    )
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    rows: Sequence[Row] | pl.DataFrame,
-    dataset_id: str,
-    source_file: str | None = None,
-) -> int:
-    """Write rows into raw.<table> the way ingest would: contract columns only, cast to the
-    contract types, absent nullable columns as null, plus the audit columns."""
-    frame = rows if isinstance(rows, pl.DataFrame) else _text_frame(rows)
-    if frame.height == 0:
-        return 0
-    present = set(frame.columns)
-    casts = [
-        f"cast({c.name} as {c.type}) as {c.name}" if c.name in present else f"null as {c.name}"
-        for c in TABLES[table].loaded_columns
-    ]
-    audit = [
-        "? as _dataset_id",
-        "'test-load' as _load_id",
-        "? as _source_file",
-        "row_number() over () as _row_number",
-    ]
-    con.register("incoming", frame)
-    try:
-        con.execute(
-            f"insert into raw.{table} by name select {', '.join(casts + audit)} from incoming",
-            [dataset_id, source_file or f"{table}.csv"],
-        )
-    finally:
-        con.unregister("incoming")
-    return frame.height
-
-
-def _text_frame(rows: Sequence[Row]) -> pl.DataFrame:
-    """Rows as all-text columns, so DuckDB applies the same casts as to a CSV file."""
-    columns = sorted({key for row in rows for key in row})
-    data = {c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in columns}
-    return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
-
-
-def run_dbt(warehouse: Path, work_dir: Path, select: str | None, command: str = "build") -> None:
-    """`dbt <command>` in-process against `warehouse`; raises AssertionError with dbt's failures.
-
-    target/ and logs/ go to `work_dir` so that parallel builds (other tests, a plain `dbt build`
-    in the repo) never share dbt's artefacts."""
-    args = [command, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
-    args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    args += ["--quiet"] + (["--select", select] if select else [])
-    previous = {k: os.environ.get(k) for k in ("TRD_WAREHOUSE", "DO_NOT_TRACK")}
-    os.environ.update(TRD_WAREHOUSE=str(warehouse), DO_NOT_TRACK="1")
-    try:
-        result = dbtRunner().invoke(args)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    failures = [
-        f"{r.node.name}: {r.status} {r.message or ''}"
-        for r in (result.result or [])
-        if str(r.status) in {"error", "fail", "runtime error"}
-    ]
-    assert result.success and not failures, f"dbt {command} failed: {failures or result.exception}"
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    """Read a built warehouse. Not read-only: dbt-duckdb may keep its in-process connection
-    cached, and DuckDB refuses a second connection to one file with another configuration."""
-    con = duckdb.connect(str(warehouse))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @dataclass
 class OmopBuilder:
     """Rows of a small OMOP dataset, table by table, with ids handed out in order.
@@ -161,6 +59,8 @@ class OmopBuilder:
     tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     test_vocabulary: bool = True
     """False: start without the rows above (a test that writes its own vocabulary)."""
+    suppression: str | None = None
+    """dataset.yml `suppression` (None: ingest's default for a registry, cms)."""
 
     def __post_init__(self) -> None:
         if not self.test_vocabulary:
@@ -295,6 +195,28 @@ class OmopBuilder:
         )
 
     def load(self, con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
+        """The rows and the raw.datasets row, as ingest writes a registry dataset."""
+        raw = RawWriter(con)
         for table, rows in self.tables.items():
-            insert_rows(con, table, rows, dataset_id)
-        register_dataset(con, dataset_id)
+            raw.table(table, dataset_id, rows)
+        raw.dataset(
+            dataset_id,
+            "registry",
+            title=f"test registry {dataset_id}",
+            suppression=self.suppression,
+        )
+
+
+def built_warehouse(
+    folder: Path, datasets: Mapping[str, OmopBuilder], select: str = REGISTRY_MODELS
+) -> Path:
+    """Given hand-made datasets loaded into raw (by dataset_id), when `select` is built."""
+    path = new_warehouse(folder / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    try:
+        for dataset_id, builder in datasets.items():
+            builder.load(con, dataset_id)
+    finally:
+        con.close()
+    dbt_run(path, select)
+    return path

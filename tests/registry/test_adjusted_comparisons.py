@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-import duckdb
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -31,11 +30,10 @@ from registry_omop import (
     QUETIAPINE,
     SERTRALINE,
     OmopBuilder,
-    create_warehouse,
-    query,
-    run_dbt,
+    built_warehouse,
 )
 from statsmodels.stats.weightstats import DescrStatsW
+from support.warehouse import query
 
 OPEN, CMS = "REG-OPEN", "REG-CMS"
 RECURRENT_MDD = 4282316
@@ -139,18 +137,11 @@ def build_dataset() -> OmopBuilder:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("adjusted")
-    path = create_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        for dataset in (OPEN, CMS):
-            build_dataset().load(con, dataset)
-        con.execute("update raw.datasets set suppression = 'none' where dataset_id = ?", [OPEN])
-        con.execute("update raw.datasets set suppression = 'cms' where dataset_id = ?", [CMS])
-    finally:
-        con.close()
-    run_dbt(path, work, MODELS)
-    return path
+    open_data, cms_data = build_dataset(), build_dataset()
+    open_data.suppression, cms_data.suppression = "none", "cms"
+    return built_warehouse(
+        tmp_path_factory.mktemp("adjusted"), {OPEN: open_data, CMS: cms_data}, MODELS
+    )
 
 
 class Expected(NamedTuple):

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from trd.settings import REPO_ROOT, SAMPLE_DATA
+from core.settings import REPO_ROOT, SAMPLE_DATA
 
 SEEDS = REPO_ROOT / "seeds"
 PUBLIC_CONCEPTS = SAMPLE_DATA / "omop-vocabulary" / "public_concepts.csv"

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from registry_omop import (
     BIPOLAR,
@@ -30,14 +29,12 @@ from registry_omop import (
     PHQ9_TOTAL,
     PSYCHOTIC_DISORDER,
     QUETIAPINE,
-    REGISTRY_MODELS,
     SERTRALINE,
     SERTRALINE_100MG_TABLET,
     OmopBuilder,
-    create_warehouse,
-    query,
-    run_dbt,
+    built_warehouse,
 )
+from support.warehouse import query
 
 DATASET = "REG-TEST"
 
@@ -126,15 +123,7 @@ def build_dataset() -> OmopBuilder:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Given the hand-made dataset loaded into raw, when the registry models are built."""
-    work = tmp_path_factory.mktemp("registry_episodes")
-    path = create_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        build_dataset().load(con, DATASET)
-    finally:
-        con.close()
-    run_dbt(path, work, REGISTRY_MODELS)
-    return path
+    return built_warehouse(tmp_path_factory.mktemp("registry_episodes"), {DATASET: build_dataset()})
 
 
 def test_only_qualifying_candidates_become_episodes_one_per_person_and_class(

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from registry_omop import OmopBuilder, create_warehouse, query, run_dbt
+from registry_omop import OmopBuilder, built_warehouse
+from support.warehouse import query
 
 from expectations.raw_gate import run_raw_checks
 
 DATASET = "PUBLIC-VOCAB"
-REGISTRY_MODELS = (
-    "+int_registry__attrition +int_registry__baselines +int_registry__concept_set_diagnostics"
-)
 
 # (concept_id, name, domain, vocabulary, code): public OMOP vocabulary rows.
 CONCEPTS = (
@@ -94,15 +92,7 @@ def build_dataset() -> OmopBuilder:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("public_vocabulary")
-    path = create_warehouse(work / "warehouse.duckdb")
-    con = duckdb.connect(str(path))
-    try:
-        build_dataset().load(con, DATASET)
-    finally:
-        con.close()
-    run_dbt(path, work, REGISTRY_MODELS)
-    return path
+    return built_warehouse(tmp_path_factory.mktemp("public_vocabulary"), {DATASET: build_dataset()})
 
 
 def test_public_ids_give_an_episode_of_every_registry_class(warehouse: Path) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from registry_omop import query, run_dbt
+from support.dbt import dbt_run
+from support.warehouse import query
 
+from expectations.gate import RawChecks
 from ingest.load import ingest_datasets
 
 DATASET = "SYNTHEA27NJ"
@@ -26,8 +28,8 @@ def warehouse(synthea_folder: Path, tmp_path_factory: pytest.TempPathFactory) ->
     work = tmp_path_factory.mktemp("registry_synthea")
     path = work / "warehouse.duckdb"
     (synthea_folder / "dataset.yml").write_text(f"dataset_id: {DATASET}\nsource: registry\n")
-    assert ingest_datasets([synthea_folder], path) == 0
-    run_dbt(path, work, select=None)
+    assert ingest_datasets([synthea_folder], path, RawChecks()) == 0
+    dbt_run(path)
     return path
 
 

@@ -37,7 +37,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         create_dq(con)
     finally:
         con.close()
-    build_reporting_views(warehouse, work)
+    build_reporting_views(warehouse)
     date_builds(warehouse)
     return warehouse
 

@@ -13,8 +13,6 @@ import io
 import math
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,14 +20,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+from support.dbt import dbt_run
 
+from core.reference import small_cell_threshold
 from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
 from reports.render import render
-from trd.settings import REPO_ROOT
 
-THRESHOLD = 11
+THRESHOLD = small_cell_threshold()
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
@@ -436,9 +435,9 @@ def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
     con.execute("""
         create or replace table marts.response_rates (
             source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
-            timepoint varchar, analysis varchar, is_primary boolean, n bigint,
-            n_responders bigint, response_rate double, response_ci_low double,
-            response_ci_high double, n_remitters bigint, remission_rate double,
+            timepoint varchar, analysis varchar, is_primary boolean, n integer,
+            n_responders integer, response_rate double, response_ci_low double,
+            response_ci_high double, n_remitters integer, remission_rate double,
             remission_ci_low double, remission_ci_high double)""")
     con.execute("""
         create or replace table marts.response_comparisons (
@@ -528,7 +527,8 @@ def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
     con.executemany(
-        "insert into raw.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+        "insert into raw.load_audit (load_id, dataset_id, file, sha256, rows, status, started_at, "
+        "finished_at, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             ("L1", "TRIAL-A", "adsl.xpt", "a1" * 32, 176, "loaded", loaded, loaded, None),
             ("L1", "TRIAL-A", "adqs.xpt", "a2" * 32, 4102, "loaded", loaded, loaded, None),
@@ -691,42 +691,24 @@ def date_builds(warehouse: Path, started: datetime = BUILT_AT) -> None:
 # ---- fixtures --------------------------------------------------------------------------------
 
 
-def build_reporting_views(warehouse: Path, work: Path) -> None:
+def build_reporting_views(warehouse: Path) -> None:
     """Run the repo's dbt project on `warehouse`: the seeds the views join, the pooled marts
     (computed by dbt from the fixture's rates: TRIAL-A and TRIAL-C both compare esketamine with
-    standard_ad at D28) and the views, with their unit and data tests; target/ and logs/ go to
-    `work`, not into the checkout.
+    standard_ad at D28) and the views, with their data tests (through the harness's dbt runner:
+    target/ and logs/ in the session's scratch folder, not in the checkout).
     The biomarker views read marts this fixture does not build, so they are left out; the
     adjusted marts are written by `create_adjusted_marts`."""
-    dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--project-dir",
-            str(REPO_ROOT),
-            "--profiles-dir",
-            str(REPO_ROOT),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--select",
-            "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
-            "adjustment_covariates pooled_comparison_inputs pooled_comparisons "
-            "path:models/reporting",
-            "--exclude",
-            "rpt_biomarker_*",
-            "--indirect-selection",
-            "cautious",
-        ],
-        env={**os.environ, "TRD_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    dbt_run(
+        warehouse,
+        "timepoints treatment_classes stg_meta__datasets scales t_quantiles "
+        "adjustment_covariates pooled_comparison_inputs pooled_comparisons "
+        "path:models/reporting",
+        "build",
+        "--exclude",
+        "rpt_biomarker_*",
+        "--indirect-selection",
+        "cautious",
     )
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def copy_warehouse(source: Path, target_dir: Path) -> Path:

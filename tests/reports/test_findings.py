@@ -19,8 +19,8 @@ import duckdb
 import pytest
 from report_warehouse import Page, Site, copy_warehouse
 
+from core.settings import REPO_ROOT
 from reports.render import _kernel_env, parse_qmd, render_page_fallback, to_notebook
-from trd.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

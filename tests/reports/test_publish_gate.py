@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from report_warehouse import Site, add_check_run, add_failing_run, copy_warehouse
 
+from core.errors import ConfigError, DataRejected
 from reports.render import publish_gate, render
 from trd.cli import main
-from trd.errors import ConfigError, DataRejected
 
 
 def with_data(built_warehouse: Path, tmp_path: Path, *sql_or_fn) -> Path:

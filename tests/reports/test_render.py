@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 from report_warehouse import RATES, THRESHOLD, Page, Site
 
+from core.settings import REPO_ROOT
 from reports.render import parse_qmd, to_notebook
-from trd.settings import REPO_ROOT
 
 SITE_PAGES = ("data-quality", "index", "methods")
 DATASET_PAGES = ("dataset-REG-B", "dataset-TRIAL-A", "dataset-TRIAL-C")

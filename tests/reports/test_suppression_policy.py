@@ -17,8 +17,8 @@ import duckdb
 import pytest
 from report_warehouse import Page, Site, copy_warehouse
 
+from core.settings import force_cms_suppression
 from trd.cli import main
-from trd.settings import force_cms_suppression
 
 pytestmark = pytest.mark.slow
 

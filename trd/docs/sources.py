@@ -18,13 +18,7 @@ from typing import Any
 
 import yaml
 
-from expectations.checks import Check, TableSuite
-from expectations.suites import marts as mart_suites
-from expectations.suites import registry as registry_suites
-from expectations.suites import trial as trial_suites
-from ingest import config as dataset_config
-from ingest import deid
-from ingest.contracts import (
+from core.contracts import (
     AUDIT_COLUMNS,
     EVENT_TABLES_ONE_REQUIRED,
     REGISTRY_TABLES,
@@ -32,8 +26,14 @@ from ingest.contracts import (
     Column,
     Table,
 )
+from core.settings import REPO_ROOT
+from expectations.checks import Check, TableSuite
+from expectations.suites import marts as mart_suites
+from expectations.suites import registry as registry_suites
+from expectations.suites import trial as trial_suites
+from ingest import config as dataset_config
+from ingest import deid
 from ingest.readers import FORMAT_NAMES, FORMATS
-from trd.settings import REPO_ROOT
 
 __all__ = [
     "AUDIT_COLUMNS",

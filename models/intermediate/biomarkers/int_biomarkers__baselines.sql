@@ -1,7 +1,8 @@
 {#- Baseline of each episode and marker, by the rule the scores use (docs/derivations.md#trial-baselines,
     int_trial__baselines and int_registry__baselines): trial, the ABLFL = 'Y' record, else the
     last record with ADY <= 1; registry, the last record dated in [index - baseline_lookback_days,
-    index]. Ties: ABLFL first, then the latest day, then the highest record_id (the later row). -#}
+    index] (macros/baselines.sql). Ties: ABLFL first, then the latest day (for trial records the
+    study day orders as ADY does), then the highest record_id (the later row). -#}
 
 with records as (
     select * from {{ ref('int_biomarkers__records') }}
@@ -11,20 +12,15 @@ candidates as (
     select *
     from records
     where
-        (ady is not null and (is_ablfl or ady <= 1))
-        or (ady is null and study_day between -{{ var('baseline_lookback_days') }} and 0)
+        (ady is not null and {{ is_trial_baseline_candidate('is_ablfl', 'ady') }})
+        or (ady is null and {{ is_registry_baseline_candidate('study_day') }})
 ),
 
 ranked as (
     select
         *,
-        row_number() over (
-            partition by episode_key, marker
-            order by
-                case when is_ablfl then 0 else 1 end,
-                study_day desc,
-                record_id desc
-        ) as candidate_rank
+        {{ trial_baseline_rank('episode_key, marker', 'is_ablfl', 'study_day', 'record_id') }}
+            as candidate_rank
     from candidates
 ),
 

@@ -5,9 +5,8 @@
     trial's episodes by USUBJID; AVAL and ADY present and ADY not 0 (as for scores); study_day is
     the day after index of docs/derivations.md#day-after-index (macro trial_study_day); AVISIT maps to a timepoint through the
     dataset's `visits`, as for scores.
-    Registry: measurement and observation rows of an episode's person recognised as the scores
-    are (int_registry__concept_map, or the LOINC source value when the concept is 0);
-    study_day = record date - index date.
+    Registry: the clinical records of the biomarkers' concept sets (int_registry__clinical_records:
+    measurement and observation, recognised as the scores are, with their study day).
     Units: the text unit (AVALU, unit_source_value; trimmed, lower-case) decides; a registry row
     whose text is missing or unknown is read by its unit concept (the GX unit check accepts
     either). A row in a unit the seed does not know is left out
@@ -19,10 +18,6 @@ with adlb as (
 
 trial_episodes as (
     select * from {{ ref('int_trial__episodes') }}
-),
-
-registry_episodes as (
-    select * from {{ ref('int_registry__episodes') }}
 ),
 
 parameters as (
@@ -37,20 +32,9 @@ visits as (
     select * from {{ ref('stg_meta__dataset_visits') }}
 ),
 
-concept_map as (
-    select * from {{ ref('int_registry__concept_map') }}
+clinical_records as (
+    select * from {{ ref('int_registry__clinical_records') }}
     where concept_set in (select marker from units)
-),
-
-marker_codes as (
-    select distinct
-        concept_set as marker,
-        concept_code
-    from {{ ref('concept_sets') }}
-    where
-        concept_set in (select marker from units)
-        and vocabulary_id = 'LOINC'
-        and concept_code is not null
 ),
 
 trial_records as (
@@ -88,62 +72,17 @@ trial_records as (
         and adlb.ady <> 0
 ),
 
-episode_persons as (
-    select distinct
-        dataset_id,
-        cast(person_key as bigint) as person_id
-    from registry_episodes
-),
-
-registry_rows as (
-    select
-        dataset_id,
-        'observation' as table_name,
-        observation_id as source_id,
-        person_id,
-        observation_concept_id as concept_id,
-        observation_date as record_date,
-        value_as_number,
-        unit_concept_id,
-        lower(unit_source_value) as unit_text,
-        observation_source_value as code
-    from {{ ref('stg_registry__observation') }}
-    semi join episode_persons using (dataset_id, person_id)
-    where value_as_number is not null
-    union all
-    select
-        dataset_id,
-        'measurement' as table_name,
-        measurement_id as source_id,
-        person_id,
-        measurement_concept_id as concept_id,
-        measurement_date as record_date,
-        value_as_number,
-        unit_concept_id,
-        lower(unit_source_value) as unit_text,
-        measurement_source_value as code
-    from {{ ref('stg_registry__measurement') }}
-    semi join episode_persons using (dataset_id, person_id)
-    where value_as_number is not null
-),
-
 registry_marked as (
-    select distinct
-        registry_rows.*,
-        concept_map.concept_set as marker
-    from registry_rows
-    inner join concept_map
-        on
-            registry_rows.dataset_id = concept_map.dataset_id
-            and registry_rows.concept_id = concept_map.concept_id
-    union
     select
-        registry_rows.*,
-        marker_codes.marker
-    from registry_rows
-    inner join marker_codes
-        on registry_rows.code = marker_codes.concept_code
-    where coalesce(registry_rows.concept_id, 0) = 0
+        dataset_id,
+        episode_key,
+        concept_set as marker,
+        study_day,
+        value_as_number,
+        unit_concept_id,
+        lower(unit_source_value) as unit_text,
+        record_id
+    from clinical_records
 ),
 
 registry_converted as (
@@ -164,24 +103,19 @@ registry_converted as (
 
 registry_records as (
     select
-        episodes.dataset_id,
-        episodes.episode_key,
-        converted.marker,
+        dataset_id,
+        episode_key,
+        marker,
         cast(null as integer) as ady,
-        cast({{ days_between('episodes.index_date', 'converted.record_date') }} as integer) as study_day,
-        converted.value_as_number * converted.factor as value,
-        converted.value_as_number as source_value,
-        converted.source_unit,
+        study_day,
+        value_as_number * factor as value,
+        value_as_number as source_value,
+        source_unit,
         false as is_ablfl,
         cast(null as {{ dbt.type_string() }}) as visit_timepoint,
-        converted.table_name || ':' || cast(converted.source_id as {{ dbt.type_string() }})
-            as record_id
-    from registry_episodes as episodes
-    inner join registry_converted as converted
-        on
-            episodes.dataset_id = converted.dataset_id
-            and cast(episodes.person_key as bigint) = converted.person_id
-    where converted.factor is not null
+        record_id
+    from registry_converted
+    where factor is not null
 ),
 
 final as (

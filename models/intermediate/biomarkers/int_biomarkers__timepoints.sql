@@ -40,12 +40,7 @@ in_window as (
     inner join visit_mapped
         on records.dataset_id = visit_mapped.dataset_id
     inner join timepoints
-        on
-            (visit_mapped.uses_visit_map and records.visit_timepoint = timepoints.timepoint)
-            or (
-                not visit_mapped.uses_visit_map
-                and records.study_day between timepoints.window_start and timepoints.window_end
-            )
+        on {{ in_timepoint_window('records', 'timepoints', 'visit_mapped.uses_visit_map') }}
 ),
 
 final as (

@@ -9,7 +9,7 @@ with assessments as (
 
 in_window as (
     select * from assessments
-    where study_day between -{{ var('baseline_lookback_days') }} and 0
+    where {{ is_registry_baseline_candidate('study_day') }}
 ),
 
 final as (

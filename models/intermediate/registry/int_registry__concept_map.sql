@@ -62,8 +62,7 @@ by_code as (
         'code' as match_route
     from concepts
     inner join seed_rows
-        on concepts.vocabulary_id = seed_rows.vocabulary_id
-        and concepts.concept_code = seed_rows.concept_code
+        on {{ concept_matches_code('concepts', 'seed_rows') }}
 ),
 
 anchors as (

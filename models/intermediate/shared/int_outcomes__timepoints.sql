@@ -104,12 +104,7 @@ chosen_records as (
                 ('record_id', 'assessments.record_id'),
             ]) }}
         ) filter (
-            where
-                (grid.uses_visit_map and assessments.visit_timepoint = grid.timepoint)
-                or (
-                    not grid.uses_visit_map
-                    and assessments.study_day between grid.window_start and grid.window_end
-                )
+            where {{ in_timepoint_window('assessments', 'grid', 'grid.uses_visit_map') }}
         ) as observed,
         max_by(
             {{ struct_of([('value', 'assessments.value'), ('study_day', 'assessments.study_day')]) }},

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from trd.errors import ConfigError
+from core.errors import ConfigError
 
 
 def output_folder(path: Path, option: str) -> Path:

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from trd import console
-from trd.demo.concepts import load_vocabulary
-from trd.demo.registry import DATASET_ID as REGISTRY_ID
-from trd.demo.registry import write_registry
-from trd.demo.trials import TRIALS, write_trial
-from trd.demo.writers import replace_folder
-from trd.errors import ConfigError
-from trd.outputs import output_folder
+from core import console
+from core.errors import ConfigError
+from core.outputs import output_folder
+from demo.concepts import load_vocabulary
+from demo.registry import DATASET_ID as REGISTRY_ID
+from demo.registry import write_registry
+from demo.trials import TRIALS, write_trial
+from demo.writers import replace_folder
 
 DEFAULT_PERSONS = 5000
 DEFAULT_SEED = 20261127

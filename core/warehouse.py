@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from trd.errors import ConfigError, WarehouseBusy
+from core.errors import ConfigError, WarehouseBusy
 
 POINT_ELSEWHERE = "point --warehouse or TRD_WAREHOUSE at a DuckDB file written by `trd ingest`"
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from trd.errors import ConfigError
-from trd.settings import REPO_ROOT
+from core.errors import ConfigError
+from core.settings import REPO_ROOT
 
 SEED_FILE = REPO_ROOT / "seeds" / "concept_sets.csv"
 REQUIRED_SETS: tuple[str, ...] = (

@@ -1,25 +1,93 @@
-"""Reference lists the checks need, read from the dbt seeds so that each rule is written once.
+"""The reference layer: every vocabulary and threshold the stages share, read from the dbt project.
 
-The seeds (`seeds/*.csv`, docs/code-lists.md and docs/derivations.md#scales) are what the dbt
-models use: scale ranges, the default
-PARAMCD map, concept sets and the treatment-class vocabulary. The raw checks run inside ingest,
-before any `dbt build` has loaded the seeds into the warehouse, so they read the CSV files.
-Biomarkers too: the units each marker may come in (`biomarker_units`), the ADLB parameter codes
-(`biomarker_parameters`) and the plausible maxima (`biomarkers`) are the seeds the biomarker
-models convert and stratify with, so a unit accepted here is a unit the marts can read.
+The dbt seeds (`seeds/*.csv`: code lists, scales, timepoints, treatment classes, analyses,
+biomarker units) and the dbt vars (`dbt_project.yml`: the age top-code, the small-cell
+threshold, the derivation windows) are the only place these are written. The models read them
+through `ref()` and `var()`; ingest, the checks, the reports and the demo read them here. The raw
+checks run inside ingest, before any `dbt build` has loaded the seeds into the warehouse, so this
+module reads the files, not the `reference` schema. Results are cached: the files are part of the
+installed project and do not change while a process runs.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from trd.settings import REPO_ROOT
+import yaml
+
+from core.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT / "seeds"
+DBT_PROJECT = REPO_ROOT / "dbt_project.yml"
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with Path(SEEDS / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
+def dbt_vars() -> Mapping[str, Any]:
+    """The `vars` of dbt_project.yml (the defaults a build uses unless `--vars` overrides them)."""
+    return yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
+
+
+def age_top_code() -> int:
+    """Ages above this identify a person (HIPAA Safe Harbor, docs/privacy.md#ages): var
+    `age_top_code`."""
+    return int(dbt_vars()["age_top_code"])
+
+
+def small_cell_threshold() -> int:
+    """Counts from 1 to this minus 1 are small under `cms` (docs/privacy.md#small-cell-suppression):
+    var `small_cell_threshold`."""
+    return int(dbt_vars()["small_cell_threshold"])
+
+
+@cache
+def treatment_classes() -> tuple[str, ...]:
+    """The treatment_class vocabulary (docs/derivations.md#treatment-classes), in report order
+    (seed `treatment_classes`)."""
+    rows = sorted(_read("treatment_classes"), key=lambda r: int(r["sort_order"]))
+    return tuple(r["treatment_class"] for r in rows)
+
+
+@cache
+def scale_ranges() -> dict[str, tuple[float, float]]:
+    """Scale -> (lowest, highest) possible total score (seed `scales`)."""
+    return {r["scale"]: (float(r["score_min"]), float(r["score_max"])) for r in _read("scales")}
+
+
+@cache
+def scale_maxima() -> dict[str, int]:
+    """Scale -> highest possible total score (seed `scales`), in the seed's order."""
+    return {r["scale"]: int(r["score_max"]) for r in _read("scales")}
+
+
+@cache
+def timepoints() -> tuple[str, ...]:
+    """The timepoints (docs/derivations.md#timepoint-windows), earliest first (seed
+    `timepoints`)."""
+    rows = sorted(_read("timepoints"), key=lambda r: int(r["sort_order"]))
+    return tuple(r["timepoint"] for r in rows)
+
+
+@cache
+def analyses() -> tuple[str, ...]:
+    """The analyses of missing outcomes (docs/derivations.md#analyses; seed `analyses`)."""
+    rows = sorted(_read("analyses"), key=lambda r: int(r["sort_order"]))
+    return tuple(r["analysis"] for r in rows)
+
+
+@cache
+def default_parameters() -> dict[str, str]:
+    """Default ADQS PARAMCD -> scale map (seed `scale_parameters`)."""
+    return {r["paramcd"].upper(): r["scale"] for r in _read("scale_parameters")}
 
 
 @dataclass(frozen=True)
@@ -30,23 +98,6 @@ class ConceptRow:
     vocabulary_id: str
     concept_code: str
     """Empty for local concepts (no vocabulary code)."""
-
-
-def _read(name: str) -> list[dict[str, str]]:
-    with Path(SEEDS / f"{name}.csv").open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-@cache
-def scale_ranges() -> dict[str, tuple[float, float]]:
-    """Scale -> (lowest, highest) possible total score (seed `scales`)."""
-    return {r["scale"]: (float(r["score_min"]), float(r["score_max"])) for r in _read("scales")}
-
-
-@cache
-def default_parameters() -> dict[str, str]:
-    """Default ADQS PARAMCD -> scale map (seed `scale_parameters`)."""
-    return {r["paramcd"].upper(): r["scale"] for r in _read("scale_parameters")}
 
 
 @cache
@@ -62,13 +113,6 @@ def concept_sets() -> tuple[ConceptRow, ...]:
         )
         for r in _read("concept_sets")
     )
-
-
-@cache
-def treatment_classes() -> tuple[str, ...]:
-    """The treatment_class vocabulary (docs/derivations.md#treatment-classes) (seed
-    `treatment_classes`)."""
-    return tuple(r["treatment_class"] for r in _read("treatment_classes"))
 
 
 @dataclass(frozen=True)
@@ -120,37 +164,3 @@ def biomarker_units_text() -> str:
     for u in biomarker_units():
         by_marker.setdefault(u.marker, []).append(u.unit)
     return "; ".join(f"{m} {' or '.join(units)}" for m, units in by_marker.items())
-
-
-def literal(value: object) -> str:
-    """An SQL literal (null, numbers as they are, text quoted with '' escaping)."""
-    if value is None:
-        return "null"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def values_relation(rows: Iterable[Sequence[object]], columns: Sequence[str]) -> str:
-    """A parenthesised relation of literal rows, usable after FROM or JOIN (empty when no rows)."""
-    body = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
-    if not body:
-        nulls = ", ".join(f"null as {c}" for c in columns)
-        return f"(select {nulls} where false)"
-    return f"(select * from (values {body}) as v({', '.join(columns)}))"
-
-
-def biomarker_units_relation() -> str:
-    """Accepted units per biomarker concept set, with the factor to the marker's standard unit
-    and its plausible maximum: (concept_set, unit, unit_concept_id, factor_to_standard,
-    plausible_max)."""
-    maxima = biomarker_plausible_max()
-    return values_relation(
-        [
-            (u.marker, u.unit, u.unit_concept_id, u.factor_to_standard, maxima[u.marker])
-            for u in biomarker_units()
-        ],
-        ("concept_set", "unit", "unit_concept_id", "factor_to_standard", "plausible_max"),
-    )

@@ -13,9 +13,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: dbt_project.yml, profiles.yml, models/, seeds/ and reports/ live here."""
 
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
-SMALL_CELL_THRESHOLD = 11
-"""Counts from 1 to threshold-1 are suppressed in reports (docs/privacy.md#small-cell-suppression,
-CMS cell-size policy)."""
 SUPPRESSION_ENV = "TRD_SUPPRESSION"
 """`trd report --suppression cms` hands the forced policy to the report pages in this variable."""
 SUPPRESSION_VARIABLE = "trd_suppression"

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from trd.demo.outcomes import (
+from demo.outcomes import (
     Panel,
     calibrate,
     inflammation_panel,

@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from trd.demo.adam import Arm, TrialDesign, Visit, simulate_trial
-from trd.demo.writers import write_dataset_yml, write_table
+from demo.adam import Arm, TrialDesign, Visit, simulate_trial
+from demo.writers import write_dataset_yml, write_table
 
 US_RACES = (0.74, 0.15, 0.05, 0.01, 0.02, 0.03)
 """Weights of adam.RACES in US psychiatric trials (white, black, asian, AI/AN, multiple, NR)."""
