@@ -167,6 +167,26 @@ class Col:
         return " ".join(c for c, on in (("num", self.numeric), ("count", self.count)) if on)
 
 
+def outcome_columns() -> list[Col]:
+    """The n, responders, response, remitters and remission columns every rates table shows,
+    counts as the views' suppressed `*_display` texts."""
+    return [
+        Col("n", lambda r: shown(r["n_display"]), numeric=True, count=True),
+        Col("Responders", lambda r: shown(r["n_responders_display"]), numeric=True, count=True),
+        Col(
+            "Response, % (95% CI)",
+            lambda r: rate_ci(r["response_rate"], r["response_ci_low"], r["response_ci_high"]),
+            numeric=True,
+        ),
+        Col("Remitters", lambda r: shown(r["n_remitters_display"]), numeric=True, count=True),
+        Col(
+            "Remission, % (95% CI)",
+            lambda r: rate_ci(r["remission_rate"], r["remission_ci_low"], r["remission_ci_high"]),
+            numeric=True,
+        ),
+    ]
+
+
 def text(key: str) -> Callable[[dict[str, Any]], str]:
     """A cell showing one field as escaped text."""
     return lambda row: html.escape("" if row.get(key) is None else str(row[key]))

@@ -72,10 +72,7 @@ def adjusted_table(rows: list[dict[str, Any]], caption: str) -> str:
     ]
     titles = layout.dataset_titles()
 
-    def group(r: dict[str, Any]) -> str:
-        scale = rc.SCALE_LABEL.get(r["scale"], r["scale"])
-        analysis = rc.ANALYSIS_LABEL.get(r["analysis"], r["analysis"])
-        return layout.dataset_heading(r, titles, html.escape(f"{scale} · {analysis}"))
+    group = layout.scale_analysis_heading(titles)
 
     return rc.table(
         rows,

@@ -40,27 +40,10 @@ def _stratum_table(rows: list[dict[str, Any]]) -> str:
         Col("Timepoint", rc.text("timepoint")),
         Col("Class", lambda r: rc.class_cell(r["treatment_class"])),
         Col("Baseline stratum", stratum),
-        Col("n", lambda r: rc.shown(r["n_display"]), numeric=True, count=True),
-        Col("Responders", lambda r: rc.shown(r["n_responders_display"]), numeric=True, count=True),
-        Col(
-            "Response, % (95% CI)",
-            lambda r: rc.rate_ci(r["response_rate"], r["response_ci_low"], r["response_ci_high"]),
-            numeric=True,
-        ),
-        Col("Remitters", lambda r: rc.shown(r["n_remitters_display"]), numeric=True, count=True),
-        Col(
-            "Remission, % (95% CI)",
-            lambda r: rc.rate_ci(
-                r["remission_rate"], r["remission_ci_low"], r["remission_ci_high"]
-            ),
-            numeric=True,
-        ),
+        *rc.outcome_columns(),
     ]
 
-    def group(r: dict[str, Any]) -> str:
-        scale = rc.SCALE_LABEL.get(r["scale"], r["scale"])
-        analysis = rc.ANALYSIS_LABEL.get(r["analysis"], r["analysis"])
-        return layout.dataset_heading(r, titles, html.escape(f"{scale} · {analysis}"))
+    group = layout.scale_analysis_heading(titles)
 
     return rc.table(
         rows,

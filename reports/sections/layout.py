@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -37,6 +38,17 @@ def dataset_heading(row: dict[str, Any], titles: dict[str, str], extra: str = ""
         extra,
     ]
     return " · ".join(p for p in parts if p)
+
+
+def scale_analysis_heading(titles: dict[str, str]) -> Callable[[dict[str, Any]], str]:
+    """A table's group heading per dataset, scale and analysis."""
+
+    def heading(r: dict[str, Any]) -> str:
+        scale = rc.SCALE_LABEL.get(r["scale"], r["scale"])
+        analysis = rc.ANALYSIS_LABEL.get(r["analysis"], r["analysis"])
+        return dataset_heading(r, titles, html.escape(f"{scale} · {analysis}"))
+
+    return heading
 
 
 def details(summary: str, body: str, open_: bool = False) -> str:

@@ -51,21 +51,7 @@ def rates_table(rows: list[dict[str, Any]], with_analysis: bool, caption: str) -
     cols = [
         Col("Timepoint", lambda r: html.escape(r["timepoint"]) if r["_first_of_timepoint"] else ""),
         Col("Treatment class", lambda r: rc.class_cell(r["treatment_class"])),
-        Col("n", lambda r: rc.shown(r["n_display"]), numeric=True, count=True),
-        Col("Responders", lambda r: rc.shown(r["n_responders_display"]), numeric=True, count=True),
-        Col(
-            "Response, % (95% CI)",
-            lambda r: rc.rate_ci(r["response_rate"], r["response_ci_low"], r["response_ci_high"]),
-            numeric=True,
-        ),
-        Col("Remitters", lambda r: rc.shown(r["n_remitters_display"]), numeric=True, count=True),
-        Col(
-            "Remission, % (95% CI)",
-            lambda r: rc.rate_ci(
-                r["remission_rate"], r["remission_ci_low"], r["remission_ci_high"]
-            ),
-            numeric=True,
-        ),
+        *rc.outcome_columns(),
     ]
     notes = (
         "n: episodes in the analysis' denominator (observed cases: baseline and a value at the "
