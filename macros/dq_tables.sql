@@ -18,14 +18,15 @@
 
 
 {#- No rows, with the given (name, type) columns; types are dbt's portable ones: string,
-    timestamp, bigint, int, float or boolean. -#}
+    timestamp, bigint, int, double (a name DuckDB and Spark share; dbt.type_float() is a 4-byte
+    float on DuckDB) or boolean. -#}
 {% macro empty_select(columns) -%}
     {%- set types = {
         'string': dbt.type_string(),
         'timestamp': dbt.type_timestamp(),
         'bigint': dbt.type_bigint(),
         'int': dbt.type_int(),
-        'float': dbt.type_float(),
+        'double': 'double',
         'boolean': dbt.type_boolean(),
     } -%}
     select

@@ -58,7 +58,7 @@ select * from final
     ('success', 'boolean'),
     ('unexpected_count', 'bigint'),
     ('unexpected_count_display', 'string'),
-    ('unexpected_percent', 'float'),
+    ('unexpected_percent', 'double'),
     ('description', 'string'),
     ('fix', 'string'),
 ]) }}
