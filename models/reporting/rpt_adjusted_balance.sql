@@ -31,7 +31,7 @@ joined as (
         treated.is_primary,
         treated.timepoint_order,
         treated.class_order,
-        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide,
+        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide
     from balance
     left join covariates on balance.covariate = covariates.covariate
     left join rates as treated
@@ -69,7 +69,7 @@ final as (
         {{ unless_hidden('smd_after', 'hide') }} as smd_after,
         {{ unless_hidden(
             'coalesce(abs(smd_after) <= ' ~ var('balance_smd_threshold') ~ ', false)', 'hide'
-        ) }} as is_balanced_after,
+        ) }} as is_balanced_after
     from joined
 )
 

@@ -39,7 +39,7 @@ joined as (
         crude.risk_ratio_ci_high as crude_risk_ratio_ci_high,
         overlap.n_treated_outside_overlap + overlap.n_reference_outside_overlap > 0
             as has_episodes_outside_overlap,
-        coalesce(crude.is_suppressed, true) as hide,
+        coalesce(crude.is_suppressed, true) as hide
     from adjusted
     left join overlap on adjusted.comparison_id = overlap.comparison_id
     left join crude
@@ -81,7 +81,7 @@ final as (
 {%- endfor %}
         {{ unless_hidden('ps_status', 'hide') }} as ps_status,
         {{ unless_hidden('is_imbalanced', 'hide') }} as is_imbalanced,
-        {{ unless_hidden('has_episodes_outside_overlap', 'hide') }} as has_episodes_outside_overlap,
+        {{ unless_hidden('has_episodes_outside_overlap', 'hide') }} as has_episodes_outside_overlap
     from joined
 )
 

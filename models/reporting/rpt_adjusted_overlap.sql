@@ -26,7 +26,7 @@ joined as (
         treated.is_primary,
         treated.timepoint_order,
         treated.class_order,
-        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide,
+        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide
     from overlap
     left join rates as treated
         on overlap.dataset_id = treated.dataset_id
@@ -53,7 +53,7 @@ decided as (
         ) as hide_reference_outside,
         hide or coalesce(
             {{ part_or_rest_is_small('n_weights_truncated', 'n_treated + n_reference') }}, false
-        ) as hide_truncated,
+        ) as hide_truncated
     from joined
 ),
 
