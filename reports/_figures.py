@@ -8,11 +8,20 @@ drawn. Colours per treatment class come from `_common.CLASS_STYLE`, the same as 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import _common as rc
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
+
+
+def _class_handles(classes: Iterable[str]) -> list[Line2D]:
+    """Legend entries of the treatment classes, in the colours every figure uses."""
+    return [
+        Line2D([0], [0], color=rc.class_colour(c), marker="o", linewidth=2, label=rc.class_label(c))
+        for c in classes
+    ]
 
 
 def _row_label(row: dict[str, Any]) -> str:
@@ -134,10 +143,7 @@ def timecourse(rows: list[dict[str, Any]], timepoints: list[tuple[int, str]]) ->
         rc.style_axes(ax)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    handles = [
-        Line2D([0], [0], color=rc.class_colour(c), marker="o", linewidth=2, label=rc.class_label(c))
-        for c in classes
-    ]
+    handles = _class_handles(classes)
     handles.append(
         Line2D(
             [0], [0], color="#9ca3af", linestyle="--", label="50% reduction (response threshold)"
@@ -464,10 +470,7 @@ def response_timecourse(
         ax.set_ylabel("Response, % (95% CI)")
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    handles = [
-        Line2D([0], [0], color=rc.class_colour(c), marker="o", linewidth=2, label=rc.class_label(c))
-        for c in classes
-    ]
+    handles = _class_handles(classes)
     fig.legend(
         handles=handles,
         loc="lower center",
