@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import ConfigError
+
 if TYPE_CHECKING:  # duckdb is not imported here: `trd --help` stays instant
     import duckdb
 
@@ -13,6 +15,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: dbt_project.yml, profiles.yml, models/, seeds/ and reports/ live here."""
 
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
+ENGINES = ("duckdb", "spark")
+"""Where the dbt project runs: a DuckDB file (default) or Apache Spark (docs/scale-out.md)."""
+ENGINE_ENV = "TRD_ENGINE"
+DEFAULT_SPARK_WAREHOUSE = "spark-warehouse"
+SPARK_WAREHOUSE_ENV = "TRD_SPARK_WAREHOUSE"
 SUPPRESSION_ENV = "TRD_SUPPRESSION"
 """`trd report --suppression cms` hands the forced policy to the report pages in this variable."""
 SUPPRESSION_VARIABLE = "trd_suppression"
@@ -26,9 +33,26 @@ def force_cms_suppression(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"set variable {SUPPRESSION_VARIABLE} = 'cms'")
 
 
-def warehouse_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """`--warehouse`, else `TRD_WAREHOUSE`, else `warehouse.duckdb` in the working directory."""
-    value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
+def engine(cli_value: str | None = None) -> str:
+    """`--engine`, else `TRD_ENGINE`, else duckdb."""
+    value = (cli_value or os.environ.get(ENGINE_ENV) or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise ConfigError(
+            f"unknown engine {value!r} (from --engine or {ENGINE_ENV})",
+            f"use one of: {', '.join(ENGINES)}",
+        )
+    return value
+
+
+def warehouse_path(
+    cli_value: str | os.PathLike[str] | None = None, engine_name: str = "duckdb"
+) -> Path:
+    """`--warehouse`, else `TRD_WAREHOUSE` (DuckDB) or `TRD_SPARK_WAREHOUSE` (Spark), else
+    `warehouse.duckdb` (a file) or `spark-warehouse` (a folder) in the working directory."""
+    if engine_name == "spark":
+        value = cli_value or os.environ.get(SPARK_WAREHOUSE_ENV) or DEFAULT_SPARK_WAREHOUSE
+    else:
+        value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
     return Path(value).expanduser().resolve()
 
 
