@@ -11,7 +11,20 @@
 with
 
 balance as (
-    select * from {{ ref('covariate_balance') }}
+    -- typed here: a Python mart's columns take their types from its rows, so an empty
+    -- marts.covariate_balance has NULL-typed columns, which the contract would refuse
+    select
+        cast(dataset_id as string) as dataset_id,
+        cast(scale as string) as scale,
+        cast(timepoint as string) as timepoint,
+        cast(analysis as string) as analysis,
+        cast(treatment_class as string) as treatment_class,
+        cast(reference_class as string) as reference_class,
+        cast(covariate as string) as covariate,
+        cast(covariate_order as bigint) as covariate_order,
+        cast(smd_before as double) as smd_before,
+        cast(smd_after as double) as smd_after
+    from {{ ref('covariate_balance') }}
 ),
 
 covariates as (

@@ -12,8 +12,33 @@
 
 with
 
+mart as (
+    -- typed here: a Python mart's columns take their types from its rows, so an empty
+    -- marts.adjusted_comparisons has NULL-typed columns, which the contract would refuse
+    select
+        cast(comparison_id as bigint) as comparison_id,
+        cast(dataset_id as string) as dataset_id,
+        cast(scale as string) as scale,
+        cast(timepoint as string) as timepoint,
+        cast(analysis as string) as analysis,
+        cast(outcome as string) as outcome,
+        cast(treatment_class as string) as treatment_class,
+        cast(reference_class as string) as reference_class,
+        cast(n_treated as bigint) as n_treated,
+        cast(n_reference as bigint) as n_reference,
+        cast(ps_status as string) as ps_status,
+        cast(is_imbalanced as boolean) as is_imbalanced,
+{%- for column in ['weighted_rate_treated', 'weighted_rate_reference', 'risk_difference',
+                   'risk_difference_ci_low', 'risk_difference_ci_high', 'risk_ratio',
+                   'risk_ratio_ci_low', 'risk_ratio_ci_high', 'e_value', 'e_value_ci',
+                   'max_abs_smd_before', 'max_abs_smd_after'] %}
+        cast({{ column }} as double) as {{ column }}{{ ',' if not loop.last }}
+{%- endfor %}
+    from {{ ref('adjusted_comparisons') }}
+),
+
 adjusted as (
-    {{ with_suppression_policy(ref('adjusted_comparisons')) }}
+    {{ with_suppression_policy('mart') }}
 ),
 
 crude as (
