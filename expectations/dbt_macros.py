@@ -5,9 +5,11 @@ The raw gate runs inside ingest on the staged tables, before dbt has built anyth
 dbt (parsing the project takes seconds) for a few lines of SQL would slow every load. The macros
 it needs are plain Jinja over SQL text, so this module renders them with Jinja2 as dbt renders
 them on DuckDB: `adapter.dispatch('x')` picks `duckdb__x`, else `default__x`; `var()` reads the
-vars of dbt_project.yml (`core.reference`); `return()` gives the macro's value; `dbt.type_*()`
-are DuckDB's types. A macro that needs more of dbt (`ref`, queries at compile time) fails with a
-`NameError`-like Jinja error in the tests, never silently.
+vars of dbt_project.yml (`core.reference`); `return()` gives the macro's value. dbt's own
+macros are not here: the types (`dbt.type_*()`) are the adapter's, and copying them would give
+two places for them (they differed: `type_float` is a 4-byte FLOAT on dbt-duckdb). A macro that
+needs more of dbt (`dbt.*`, `ref`, queries at compile time) fails with an "is undefined" Jinja
+error in the tests, never silently.
 """
 
 from __future__ import annotations
@@ -24,14 +26,6 @@ from core.settings import REPO_ROOT
 
 MACROS = REPO_ROOT / "macros"
 _BLOCK = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(.*?{%-?\s*endmacro\s*-?%}", re.DOTALL | re.MULTILINE)
-_TYPES = {
-    "type_string": "varchar",
-    "type_int": "integer",
-    "type_bigint": "bigint",
-    "type_float": "double",
-    "type_boolean": "boolean",
-    "type_timestamp": "timestamp",
-}
 
 
 class _Namespace:
@@ -69,7 +63,6 @@ def _macros() -> dict[str, Callable[..., str]]:
         "return": give_back,
         "var": var,
         "adapter": _Namespace({"dispatch": dispatch}),
-        "dbt": _Namespace({k: (lambda v=v: v) for k, v in _TYPES.items()}),
     }
 
     def wrap(macro: Any) -> Callable[..., str]:
