@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from demo_spec_rules import DATASETS, read_table
+from demo_files import DATASETS, read_table
 
 from core import reference
 from core.contracts import EVENT_TABLES_ONE_REQUIRED, TABLES, Table, tables_for

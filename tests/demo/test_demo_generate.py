@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from demo_spec_rules import DATASETS
+from demo_files import DATASETS
 
 from core.errors import ConfigError
 from demo import generate

@@ -1,22 +1,25 @@
 """The demo registry holds what the registry rules (docs/derivations.md#registry-cohort) need to
 find, and what it must not count.
 
-Episodes are re-derived from the files with the docs/derivations.md rules (demo_spec_rules), so
-these tests
-check the data the pipeline will see, not the generator's intentions.
+Episodes and rates are those of the demo's real build (marts.cohort_episodes,
+marts.response_rates, marts.episode_outcomes: the docs/derivations.md rules in dbt), so these tests
+check what the pipeline finds in the data, not the generator's intentions; the rest is read from
+the generated files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from demo_spec_rules import read_table, registry_rates
+from demo_files import read_table
 
 from demo import concepts as cx
 from demo.concepts import LOCAL_DRUG_ID_START, Vocabulary
 
-D1, D7, W2, D28 = (1, 1, 1), (7, 4, 10), (14, 11, 17), (28, 21, 35)
+REGISTRY = "REGISTRY-OMOP"
+Rates = Callable[..., dict[str, tuple[int, float, float]]]
 
 
 def _phq9(vocab: Vocabulary) -> int:
@@ -28,8 +31,8 @@ def test_registry_has_trd_qualifying_and_non_qualifying_persons(
 ) -> None:
     # given the 5,000 persons, every one of whom starts an index treatment
     persons = read_table(demo["REGISTRY-OMOP"], "person").height
-    # when applying docs/derivations.md#qualification / then a sizeable share qualifies and many do
-    # not
+    # when the build applies docs/derivations.md#qualification / then a sizeable share qualifies
+    # and many do not
     qualifying = episodes["person_id"].n_unique() / persons
     assert 0.35 <= qualifying <= 0.60
     classes = dict(episodes.group_by("class").len().iter_rows())
@@ -38,27 +41,20 @@ def test_registry_has_trd_qualifying_and_non_qualifying_persons(
     assert classes["ect"] >= 150  # ECT: 10% of index treatments
 
 
-def test_registry_d28_response_by_class_matches_the_literature(
-    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
-) -> None:
-    # when computing day-28 PHQ-9 response (observed cases) of qualifying episodes
-    rates = registry_rates(demo["REGISTRY-OMOP"], episodes, _phq9(vocab), D28)
+def test_registry_d28_response_by_class_matches_the_literature(rates: Rates) -> None:
+    # when the build computes day-28 PHQ-9 response (observed cases) of qualifying episodes
+    d28 = rates(REGISTRY, "PHQ9", "D28", "oc")
     # then ketamine ~45-55%, esketamine ~40-50%, a new standard AD ~25-35%, ECT ~40-60%
-    assert 0.45 <= rates["ketamine"][1] <= 0.55
-    assert 0.40 <= rates["esketamine"][1] <= 0.50
-    assert 0.25 <= rates["standard_ad"][1] <= 0.35
-    assert 0.40 <= rates["ect"][1] <= 0.60
-    assert min(n for c, (n, _) in rates.items() if c != "ect") >= 250
-    assert rates["ect"][0] >= 100
+    assert 0.45 <= d28["ketamine"][1] <= 0.55
+    assert 0.40 <= d28["esketamine"][1] <= 0.50
+    assert 0.25 <= d28["standard_ad"][1] <= 0.35
+    assert 0.40 <= d28["ect"][1] <= 0.60
+    assert min(n for c, (n, _, _) in d28.items() if c != "ect") >= 250
+    assert d28["ect"][0] >= 100
 
 
-def test_ketamine_and_esketamine_act_within_days_standard_ads_over_weeks(
-    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
-) -> None:
-    folder = demo["REGISTRY-OMOP"]
-    h24 = registry_rates(folder, episodes, _phq9(vocab), D1)
-    d7 = registry_rates(folder, episodes, _phq9(vocab), D7)
-    w2 = registry_rates(folder, episodes, _phq9(vocab), W2)
+def test_ketamine_and_esketamine_act_within_days_standard_ads_over_weeks(rates: Rates) -> None:
+    h24, d7, w2 = (rates(REGISTRY, "PHQ9", t, "oc") for t in ("H24", "D7", "W2"))
     # then a large share responds at 24 h/day 7 on ketamine, almost none on a standard AD yet
     assert h24["ketamine"][1] >= 0.30 and d7["ketamine"][1] >= 0.35
     assert d7["esketamine"][1] >= 0.15
@@ -67,7 +63,7 @@ def test_ketamine_and_esketamine_act_within_days_standard_ads_over_weeks(
 
 
 def test_registry_ketamine_response_is_higher_when_inflamed(
-    demo: dict[str, Path], episodes: pl.DataFrame, vocab: Vocabulary
+    demo: dict[str, Path], vocab: Vocabulary, outcomes: Callable[..., pl.DataFrame]
 ) -> None:
     # given baseline CRP (converted to mg/L) and IL-6 of persons with a ketamine episode
     folder = demo["REGISTRY-OMOP"]
@@ -84,17 +80,22 @@ def test_registry_ketamine_response_is_higher_when_inflamed(
             .otherwise(pl.lit("il6")),
         )
         .pivot(on="marker", index="person_id", values="value", aggregate_function="first")
-        .select("person_id", inflamed=(pl.col("crp") >= 3) | (pl.col("il6").fill_null(0) >= 3))
+        .select(
+            person_key=pl.col("person_id").cast(pl.String),
+            inflamed=(pl.col("crp") >= 3) | (pl.col("il6").fill_null(0) >= 3),
+        )
     )
-    # when splitting ketamine and standard-AD episodes by inflammation
-    split = {}
-    for inflamed in (True, False):
-        people = labs.filter(pl.col("inflamed") == inflamed)["person_id"]
-        subset = episodes.filter(pl.col("person_id").is_in(people.implode()))
-        split[inflamed] = registry_rates(folder, subset, _phq9(vocab), D28)
+    # when splitting the build's day-28 PHQ-9 responses (observed cases) by inflammation
+    rows = outcomes(REGISTRY, "PHQ9", "D28").join(labs, on="person_key")
+    split = {
+        (r["class"], r["inflamed"]): r["responder"]
+        for r in rows.group_by("class", "inflamed")
+        .agg(pl.col("responder").mean())
+        .iter_rows(named=True)
+    }
     # then ketamine responds clearly better when inflamed; a standard AD does not
-    assert split[True]["ketamine"][1] - split[False]["ketamine"][1] >= 0.15
-    assert abs(split[True]["standard_ad"][1] - split[False]["standard_ad"][1]) <= 0.10
+    assert split["ketamine", True] - split["ketamine", False] >= 0.15
+    assert abs(split["standard_ad", True] - split["standard_ad", False]) <= 0.10
 
 
 def test_drug_exposures_are_clinical_drugs_rolling_up_to_seed_ingredients(

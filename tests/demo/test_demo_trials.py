@@ -1,32 +1,32 @@
 """The demo trials reproduce their published designs: effect sizes, visits and ADaM quirks.
 
-Rates are computed from the generated rows with the docs/derivations.md#trial-cohort rules
-(demo_spec_rules.trial_rates),
-under each trial's primary analysis.
+Rates are those of the demo's real build (marts.response_rates and marts.episode_outcomes, by the
+docs/derivations.md#trial-cohort rules in dbt), under each trial's primary analysis; the quirks
+are read from the generated files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import yaml
-from demo_spec_rules import read_table, trial_rates
+from demo_files import read_table
 
-ESK_T2, PBO_T2 = "Esketamine 56/84 mg + oral AD", "Placebo + oral AD"
+PBO_T2 = "Placebo + oral AD"
 KET_KM, MID_KM = "Ketamine 0.5 mg/kg IV", "Midazolam 0.045 mg/kg IV"
-KET_ELEKT, ECT = "IV ketamine 0.5 mg/kg twice weekly", "ECT three times weekly"
-ESK_ESCAPE, QUET = "Esketamine nasal spray + SSRI/SNRI", "Quetiapine XR + SSRI/SNRI"
 ESK56_T1, ESK84_T1 = "Esketamine 56 mg + oral AD", "Esketamine 84 mg + oral AD"
-ESK_T3 = "Esketamine 28-84 mg + oral AD"
 KET_KM2, MID_KM2 = "Ketamine 0.5 mg/kg IV (first period)", "Midazolam 0.045 mg/kg IV (first period)"
+Rates = Callable[..., dict[str, tuple[int, float, float]]]
 
 
-def test_transform2_day28_response_matches_the_published_trial(demo: dict[str, Path]) -> None:
-    # when computing day-28 response on observed cases (TRANSFORM-2's analysis), MADRS <= 12
-    rates = trial_rates(demo["TRANSFORM-2"], "MADRSTOT", 28, 12, "oc")
+def test_transform2_day28_response_matches_the_published_trial(rates: Rates) -> None:
+    # when the build computes day-28 response on observed cases (TRANSFORM-2's analysis),
+    # remission MADRS <= 12
+    rows = rates("TRANSFORM-2", "MADRS", "D28", "oc")
     # then esketamine ~55-70% vs placebo + AD ~40-52%, with remission higher on esketamine
-    esk, pbo = rates[ESK_T2], rates[PBO_T2]
+    esk, pbo = rows["esketamine"], rows["standard_ad"]
     assert 0.55 <= esk[1] <= 0.70
     assert 0.40 <= pbo[1] <= 0.52
     assert esk[2] > pbo[2] + 0.10
@@ -108,45 +108,39 @@ def test_transform2_one_site_reports_crp_in_mg_dl(demo: dict[str, Path]) -> None
     }
 
 
-def test_ketamine_midazolam_24h_response_fades_by_day_7(demo: dict[str, Path]) -> None:
-    # when computing response at 24 h (ADY 2) and day 7 (ADY 8) among TRD subjects
-    h24 = trial_rates(demo["KETAMINE-MIDAZOLAM"], "MADRSTOT", 2, 10, "oc")
-    d7 = trial_rates(demo["KETAMINE-MIDAZOLAM"], "MADRSTOT", 8, 10, "oc")
-    # then ketamine ~50-65% vs midazolam ~25% at 24 h, and ketamine's effect fades by day 7
-    assert 0.50 <= h24[KET_KM][1] <= 0.65
-    assert 0.15 <= h24[MID_KM][1] <= 0.35
-    assert d7[KET_KM][1] < h24[KET_KM][1]
+def test_ketamine_midazolam_24h_response_fades_by_day_7(rates: Rates) -> None:
+    # when the build computes response at 24 h (ADY 2) and day 7 (ADY 8) among TRD subjects
+    h24 = rates("KETAMINE-MIDAZOLAM", "MADRS", "H24", "oc")
+    d7 = rates("KETAMINE-MIDAZOLAM", "MADRS", "D7", "oc")
+    # then ketamine ~50-65% vs midazolam (class placebo) ~25% at 24 h, and ketamine's effect
+    # fades by day 7
+    assert 0.50 <= h24["ketamine"][1] <= 0.65
+    assert 0.15 <= h24["placebo"][1] <= 0.35
+    assert d7["ketamine"][1] < h24["ketamine"][1]
 
 
 def test_ketamine_response_depends_on_inflammation_but_midazolam_does_not(
-    demo: dict[str, Path],
+    demo: dict[str, Path], outcomes: Callable[..., pl.DataFrame]
 ) -> None:
-    # given baseline CRP (mg/L) and IL-6 (pg/mL) and 24-h MADRS of treated subjects
-    folder = demo["KETAMINE-MIDAZOLAM"]
+    # given baseline CRP (mg/L) and IL-6 (pg/mL) in the file, and the 24-h MADRS response the
+    # build derives for every treated subject (TRD or not) with a 24-h score
     labs = (
-        read_table(folder, "adlb")
+        read_table(demo["KETAMINE-MIDAZOLAM"], "adlb")
         .filter(pl.col("ABLFL") == "Y")
         .pivot(on="PARAMCD", index="USUBJID", values="AVAL")
-        .select("USUBJID", inflamed=(pl.col("CRP") >= 3) | (pl.col("IL6") >= 3))
+        .select(person_key="USUBJID", inflamed=(pl.col("CRP") >= 3) | (pl.col("IL6") >= 3))
     )
-    adqs = read_table(folder, "adqs").filter(pl.col("PARAMCD") == "MADRSTOT")
-    rows = (
-        read_table(folder, "adsl")
-        .filter(pl.col("SAFFL") == "Y")
-        .join(adqs.filter(pl.col("ABLFL") == "Y").select("USUBJID", base="AVAL"), on="USUBJID")
-        .join(adqs.filter(pl.col("ADY") == 2).select("USUBJID", h24="AVAL"), on="USUBJID")
-        .join(labs, on="USUBJID")
-        .with_columns(response=2 * pl.col("h24") <= pl.col("base"))
-    )
+    rows = outcomes("KETAMINE-MIDAZOLAM", "MADRS", "H24").join(labs, on="person_key")
     rate = {
-        (r["TRT01A"], r["inflamed"]): r["response"]
-        for r in rows.group_by("TRT01A", "inflamed")
-        .agg(pl.col("response").mean())
+        (r["class"], r["inflamed"]): r["responder"]
+        for r in rows.group_by("class", "inflamed")
+        .agg(pl.col("responder").mean())
         .iter_rows(named=True)
     }
+    assert rows.height == 70  # the 71 treated subjects but one missed 24-h rating
     # then ketamine responds clearly better when inflamed; midazolam about the same
-    assert rate[(KET_KM, True)] - rate[(KET_KM, False)] >= 0.20
-    assert abs(rate[(MID_KM, True)] - rate[(MID_KM, False)]) <= 0.15
+    assert rate[("ketamine", True)] - rate[("ketamine", False)] >= 0.20
+    assert abs(rate[("placebo", True)] - rate[("placebo", False)]) <= 0.15
 
 
 def test_ketamine_midazolam_trd_comes_from_nprfail(demo: dict[str, Path]) -> None:
@@ -157,13 +151,14 @@ def test_ketamine_midazolam_trd_comes_from_nprfail(demo: dict[str, Path]) -> Non
     assert sorted(adsl["TRT01P"].unique()) == [KET_KM, MID_KM]
 
 
-def test_elektd_end_of_treatment_response_counts_missing_as_failure(demo: dict[str, Path]) -> None:
-    # when computing week-3 (ADY 22) QIDS-SR16 response with non-responder imputation
-    rates = trial_rates(demo["ELEKT-D"], "QIDSTOT", 22, 5, "nri")
+def test_elektd_end_of_treatment_response_counts_missing_as_failure(rates: Rates) -> None:
+    # when the build computes end-of-treatment (week 3, ADY 22: timepoint D28) QIDS-SR16
+    # response with non-responder imputation
+    rows = rates("ELEKT-D", "QIDS_SR16", "D28", "nri")
     # then ketamine ~55% vs ECT ~41% over all treated patients (195 and 170)
-    assert 0.50 <= rates[KET_ELEKT][1] <= 0.60
-    assert 0.36 <= rates[ECT][1] <= 0.46
-    assert (rates[KET_ELEKT][0], rates[ECT][0]) == (195, 170)
+    assert 0.50 <= rows["ketamine"][1] <= 0.60
+    assert 0.36 <= rows["ect"][1] <= 0.46
+    assert (rows["ketamine"][0], rows["ect"][0]) == (195, 170)
 
 
 def test_elektd_has_missed_assessments_as_null_aval(demo: dict[str, Path]) -> None:
@@ -173,13 +168,15 @@ def test_elektd_has_missed_assessments_as_null_aval(demo: dict[str, Path]) -> No
     assert missed["ADY"].min() > 1  # baselines are never missing
 
 
-def test_escape_week8_remission_with_dropouts_as_failures(demo: dict[str, Path]) -> None:
-    # when computing week-8 (ADY 57) remission (MADRS <= 10), discontinuation = non-remission
-    rates = trial_rates(demo["ESCAPE-TRD"], "MADRSTOT", 57, 10, "nri")
-    # then esketamine ~27% vs quetiapine XR ~18%, and response is higher on esketamine too
-    assert 0.22 <= rates[ESK_ESCAPE][2] <= 0.32
-    assert 0.13 <= rates[QUET][2] <= 0.23
-    assert rates[ESK_ESCAPE][1] > rates[QUET][1] + 0.05
+def test_escape_week8_remission_with_dropouts_as_failures(rates: Rates) -> None:
+    # when the build computes week-8 (ADY 57) remission (MADRS <= 10), discontinuation =
+    # non-remission (nri)
+    rows = rates("ESCAPE-TRD", "MADRS", "W8", "nri")
+    # then esketamine ~27% vs quetiapine XR (class augmentation) ~18%, and response is higher
+    # on esketamine too
+    assert 0.22 <= rows["esketamine"][2] <= 0.32
+    assert 0.13 <= rows["augmentation"][2] <= 0.23
+    assert rows["esketamine"][1] > rows["augmentation"][1] + 0.05
 
 
 def test_escape_has_no_ablfl_so_baseline_is_the_day_1_record(demo: dict[str, Path]) -> None:
@@ -206,14 +203,23 @@ def test_randomised_but_untreated_subjects_have_blank_trt01a(demo: dict[str, Pat
         assert untreated["TRT01P"].null_count() == 0
 
 
-def test_transform1_both_fixed_doses_beat_placebo_at_day_28(demo: dict[str, Path]) -> None:
-    # when computing day-28 response and remission (MADRS <= 12) on observed cases
-    rates = trial_rates(demo["TRANSFORM-1"], "MADRSTOT", 28, 12, "oc")
+def test_transform1_both_fixed_doses_beat_placebo_at_day_28(
+    demo: dict[str, Path], outcomes: Callable[..., pl.DataFrame]
+) -> None:
+    # when the build computes day-28 response and remission (MADRS <= 12) on observed cases,
+    # per arm (the episode's treatment)
+    rows = outcomes("TRANSFORM-1", "MADRS", "D28")
+    arms = {
+        r[0]: (r[1], r[2])
+        for r in rows.group_by("treatment")
+        .agg(pl.col("responder").mean(), pl.col("remitter").mean())
+        .iter_rows()
+    }
     # then 56 mg and 84 mg ~45-62% vs placebo + AD ~32-45% (published 54.1%, 53.1%, 38.9%)
-    for dose in (ESK56_T1, ESK84_T1):
-        assert 0.45 <= rates[dose][1] <= 0.62, dose
-        assert rates[dose][2] > rates[PBO_T2][2]
-    assert 0.32 <= rates[PBO_T2][1] <= 0.45
+    for dose in ("esketamine_nasal_56mg", "esketamine_nasal_84mg"):
+        assert 0.45 <= arms[dose][0] <= 0.62, dose
+        assert arms[dose][1] > arms["new_oral_ad"][1]
+    assert 0.32 <= arms["new_oral_ad"][0] <= 0.45
     # and both dose arms map to the one class esketamine (one comparison, control counted once)
     config = yaml.safe_load((demo["TRANSFORM-1"] / "dataset.yml").read_text())
     assert {a: m["treatment_class"] for a, m in config["arms"].items()} == {
@@ -223,24 +229,30 @@ def test_transform1_both_fixed_doses_beat_placebo_at_day_28(demo: dict[str, Path
     }
 
 
-def test_transform3_enrols_only_the_elderly_with_a_smaller_effect(demo: dict[str, Path]) -> None:
+def test_transform3_enrols_only_the_elderly_with_a_smaller_effect(
+    demo: dict[str, Path], rates: Rates
+) -> None:
     adsl = read_table(demo["TRANSFORM-3"], "adsl")
     assert adsl["AGE"].min() >= 65 and adsl["AGE"].max() <= 90
-    rates = trial_rates(demo["TRANSFORM-3"], "MADRSTOT", 28, 12, "oc")
+    rows = rates("TRANSFORM-3", "MADRS", "D28", "oc")
     # then day-28 response ~20-35% vs ~7-20% (published about 27% vs 13%)
-    assert 0.20 <= rates[ESK_T3][1] <= 0.35
-    assert 0.07 <= rates[PBO_T2][1] <= 0.20
-    assert rates[ESK_T3][2] > rates[PBO_T2][2]
+    assert 0.20 <= rows["esketamine"][1] <= 0.35
+    assert 0.07 <= rows["standard_ad"][1] <= 0.20
+    assert rows["esketamine"][2] > rows["standard_ad"][2]
 
 
-def test_ketamine_midazolam_2_keeps_the_first_crossover_period(demo: dict[str, Path]) -> None:
+def test_ketamine_midazolam_2_keeps_the_first_crossover_period(
+    demo: dict[str, Path], rates: Rates
+) -> None:
     adsl = read_table(demo["KETAMINE-MIDAZOLAM-2"], "adsl")
     assert adsl.group_by("TRT01A").len().sort("TRT01A").rows() == [(KET_KM2, 21), (MID_KM2, 20)]
-    # when computing 24-h response with non-responder imputation (the default analysis)
-    rates = trial_rates(demo["KETAMINE-MIDAZOLAM-2"], "MADRSTOT", 2, 10, "nri")
-    # then ketamine about doubles midazolam's response
-    assert rates[KET_KM2][1] >= rates[MID_KM2][1] + 0.10
-    assert 0.20 <= rates[KET_KM2][1] <= 0.40
+    # when the build computes 24-h response with non-responder imputation (the default
+    # analysis)
+    rows = rates("KETAMINE-MIDAZOLAM-2", "MADRS", "H24", "nri")
+    # then ketamine about doubles midazolam's (class placebo) response, over all 41
+    assert rows["ketamine"][1] >= rows["placebo"][1] + 0.10
+    assert 0.20 <= rows["ketamine"][1] <= 0.40
+    assert (rows["ketamine"][0], rows["placebo"][0]) == (21, 20)
     # and the pre-infusion record has no ABLFL: the baseline is the last record with ADY <= 1
     assert "ABLFL" not in read_table(demo["KETAMINE-MIDAZOLAM-2"], "adqs").columns
 
