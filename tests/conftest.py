@@ -1,8 +1,24 @@
-"""Session fixtures every folder shares: dbt's scratch folders and the one bare build.
+"""Session fixtures every folder shares: dbt's scratch folders and the one bare build; and how
+`make test` splits the suite between its two processes.
 
 dbt's target/ and logs/ go to one session tmp folder (DBT_TARGET_PATH, DBT_LOG_PATH), set
 before any test runs: no test disturbs, or is disturbed by, a `dbt build` someone runs in the
 checkout, and every build of the session goes through the same runner (`support.dbt`).
+
+`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup --no-loadscope-reorder`,
+Makefile). Each worker is a pytest session of its own, so a session fixture runs once per worker
+that needs it. Every test is put in an xdist group (`xdist_group`), and a group runs in one worker:
+- a folder whose conftest builds something per session (`SHARED_BY_FOLDER`: a built warehouse,
+  rendered reports, the generated demo and its build) is one group, so that build happens once;
+- the files that use a session fixture of this conftest (`bare_build`) are one group;
+- tests/spark/ is one group ("spark"): one SparkSession per pytest session, and Derby lets ONE
+  process open a Spark warehouse's catalogue;
+- any other file is its own group (its module fixtures are built once, as in a serial run).
+Groups are handed out in collection order, and each worker takes the next group when it runs
+dry; `LONGEST_FIRST` puts the groups that take minutes at the front (measured with
+`--durations`), so that the two workers finish together. A folder that gains a session fixture
+belongs in `SHARED_BY_FOLDER`. `make test TEST_WORKERS=0` (or plain `pytest`) runs everything
+in one process.
 """
 
 from __future__ import annotations
@@ -15,6 +31,50 @@ from support.dbt import BareBuild, node_types
 from support.warehouse import new_warehouse
 
 from trd.build import build
+
+TESTS = Path(__file__).parent
+SHARED_BY_FOLDER = frozenset({"benchmarks", "biomarkers", "demo", "ingest", "reports", "spark"})
+"""Folders whose tests share session fixtures: each runs in one xdist worker."""
+SHARED_HERE = ("bare_build",)
+"""Session fixtures of this conftest worth building once: the files using one share a group."""
+LONGEST_FIRST = (
+    "fuzz/test_fuzz.py",
+    "bare_build",
+    "test_cli_end_to_end.py",
+    "biomarkers",
+    "demo",
+    "benchmarks",
+    "reports",
+    "registry/test_registry_synthea.py",
+    "models/test_marts_on_handmade_data.py",
+    "models/test_pooled_comparisons.py",
+    "registry/test_adjusted_comparisons.py",
+)
+"""The groups that take a minute or more, longest first: handed out before the rest."""
+
+
+def xdist_group(test_file: Path, fixtures: set[str]) -> str:
+    """The xdist group of a test in `test_file` that uses `fixtures` (every test of its file)."""
+    shared = [name for name in SHARED_HERE if name in fixtures]
+    if shared:
+        return shared[0]
+    relative = test_file.relative_to(TESTS)
+    folder = relative.parts[0] if len(relative.parts) > 1 else ""
+    return folder if folder in SHARED_BY_FOLDER else relative.as_posix()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its xdist group, and order the groups longest first (the order of
+    the tests within a group is kept)."""
+    fixtures: dict[Path, set[str]] = {}
+    for item in items:
+        fixtures.setdefault(item.path, set()).update(getattr(item, "fixturenames", ()))
+    groups = {}
+    for item in items:
+        groups[item] = xdist_group(item.path, fixtures[item.path])
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+    rank = {group: i for i, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item], len(rank)))
 
 
 @pytest.fixture(scope="session", autouse=True)
