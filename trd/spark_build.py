@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from dbt.cli.main import dbtRunnerResult
 
+from core.errors import ConfigError
 from core.settings import REPO_ROOT
 from core.spark import catalogue_errors, session
 from expectations.store import create_dq_schema
-from ingest.publish import SPARK_TYPES, columns, ensure_published, tables
+from ingest.publish import SPARK_TYPES, STORE, columns, ensure_published, tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +50,12 @@ def build_on_spark(
     `tests` False: models and seeds only, no data tests (the parity test, tests/spark)."""
     from trd.build import BUILD_ARGS, run_dbt
 
+    if not (warehouse / STORE).is_file():  # a typo in the path, as on DuckDB (core/warehouse.py)
+        raise ConfigError(
+            f"no Spark warehouse at {warehouse}",
+            "load data first with `trd ingest --engine spark DIR...`, or point --warehouse / "
+            "TRD_SPARK_WAREHOUSE at the folder `trd ingest` wrote",
+        )
     with catalogue_errors(warehouse, "build"):
         spark = session(warehouse)
         ensure_published(spark, warehouse, "build")
