@@ -121,7 +121,10 @@ def _ingest_spark(planned: Sequence[Planned], warehouse: Path, gate: RawGate) ->
 
     with catalogue_errors(warehouse, "ingest"):
         spark = session(warehouse)
-        ensure_published(spark, warehouse, "ingest")  # finish an interrupted publication
+        if store_path(warehouse).exists():  # finish an interrupted publication first
+            ensure_published(spark, warehouse, "ingest")
+        else:  # a new folder: only make sure that no other process holds its catalogue
+            spark.sql("show databases").collect()
         code = _ingest_all(planned, store_path(warehouse), gate)
         ensure_published(spark, warehouse, "ingest")
     return code
