@@ -14,6 +14,7 @@ rule as a DuckDB file: a second process is `WarehouseBusy` (exit 75), never a Ja
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,7 +68,17 @@ def session(warehouse: Path) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    _quiet_python_loggers()
     return spark
+
+
+def _quiet_python_loggers() -> None:
+    """PySpark logs every failed statement as a JSON line with the whole Java stack trace; trd
+    turns the error itself into a message (dbt's log keeps the details)."""
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 @contextmanager

@@ -94,7 +94,9 @@ class RawGate(Protocol):
         """The dataset's load was committed with these gate results."""
 
 
-def ingest_datasets(dirs: Sequence[Path], warehouse: Path, gate: RawGate) -> int:
+def ingest_datasets(
+    dirs: Sequence[Path], warehouse: Path, gate: RawGate, engine: str = "duckdb"
+) -> int:
     """Load each folder as its own atomic unit; 0 if all loaded or were unchanged.
 
     Returns 1 if any dataset was rejected, 2 if any had a configuration error (the highest
@@ -102,8 +104,33 @@ def ingest_datasets(dirs: Sequence[Path], warehouse: Path, gate: RawGate) -> int
     not a folder, a parent folder of datasets, or one dataset_id in two folders is a
     `ConfigError` and nothing is loaded. A warehouse locked by another process raises
     `WarehouseBusy`. `gate`: the raw data-quality gate every staged dataset must pass.
+    `engine` spark: `warehouse` is a Spark warehouse folder (`_ingest_spark`).
     """
     planned = plan(dirs)
+    if engine == "spark":
+        return _ingest_spark(planned, warehouse, gate)
+    return _ingest_all(planned, warehouse, gate)
+
+
+def _ingest_spark(planned: Sequence[Planned], warehouse: Path, gate: RawGate) -> int:
+    """The same protocol into the folder's load store, then the committed raw schema published
+    to Spark as Parquet tables (ingest/publish.py). The catalogue is opened first, so that a
+    folder busy in another process is refused before anything loads."""
+    from core.spark import catalogue_errors, session
+    from ingest.publish import ensure_published, store_path
+
+    with catalogue_errors(warehouse, "ingest"):
+        spark = session(warehouse)
+        if store_path(warehouse).exists():  # finish an interrupted publication first
+            ensure_published(spark, warehouse, "ingest")
+        else:  # a new folder: only make sure that no other process holds its catalogue
+            spark.sql("show databases").collect()
+        code = _ingest_all(planned, store_path(warehouse), gate)
+        ensure_published(spark, warehouse, "ingest")
+    return code
+
+
+def _ingest_all(planned: Sequence[Planned], warehouse: Path, gate: RawGate) -> int:
     con = connect(warehouse)
     try:
         _prepare(con)

@@ -20,12 +20,13 @@
 
 
 {#- 0.5 when any of the four cells (x1, n1 - x1, x0, n0 - x0) is zero, else 0: added to each
-    cell, so events get + c and totals + 2c (docs/derivations.md#pooled-comparisons). -#}
+    cell, so events get + c and totals + 2c (docs/derivations.md#pooled-comparisons). Typed
+    decimal(2, 1), DuckDB's type of the literal 0.5 (Spark's is decimal(1, 1)). -#}
 {% macro continuity_correction(x1, n1, x0, n0) -%}
-    (case
+    cast(case
         when {{ x1 }} = 0 or {{ x1 }} = {{ n1 }} or {{ x0 }} = 0 or {{ x0 }} = {{ n0 }} then 0.5
         else 0.0
-    end)
+    end as decimal(2, 1))
 {%- endmacro %}
 
 

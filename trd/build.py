@@ -32,7 +32,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from core import console, interrupts
 from core.errors import ConfigError, TrdError
-from core.settings import REPO_ROOT
+from core.settings import REPO_ROOT, SPARK_WAREHOUSE_ENV
 from core.warehouse import open_warehouse
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
@@ -47,20 +47,34 @@ class BuildFailed(TrdError):
     """dbt could not build: a model failed to run or an error-severity test failed."""
 
 
-def build(warehouse: Path, select: str | None = None) -> int:
+BUILD_ARGS = ("build", "--full-refresh", "--exclude-resource-type", "unit_test")
+"""--full-refresh: seeds are replaced, not appended to, so a code list that gained a column
+(after an upgrade) loads instead of failing; every model is a table or view, rebuilt anyway."""
+
+
+def build(warehouse: Path, select: str | None = None, engine: str = "duckdb") -> int:
     """Build the dbt project into `warehouse`; 0 on success, `BuildFailed` otherwise.
 
     The raw schema is created first when missing, so a warehouse without data builds empty
     marts instead of failing on unresolved sources. `select` is a dbt selection (`--select`).
+    `engine` spark: `warehouse` is a Spark warehouse folder (trd/spark_build.py).
     """
     warehouse = Path(warehouse)
+    started = time.perf_counter()
+    if engine == "spark":
+        from trd.spark_build import build_on_spark
+
+        with console.progress("trd build", unit="nodes") as bar:
+            results = build_on_spark(warehouse, select, _progress_callback(bar))
+        for result in results:
+            _raise_on_failure(result, warehouse)
+        console.say(f"trd build: {_summary(*results)} in {time.perf_counter() - started:.1f} s")
+        console.detail(f"  dbt's log: {log_file()}")
+        return 0
     _ensure_raw_schema(warehouse)
-    # --full-refresh: seeds are replaced, not appended to, so a code list that gained a column
-    # (after an upgrade) loads instead of failing; every model is a table or view, rebuilt anyway
-    args = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
+    args = list(BUILD_ARGS)
     if select:
         args += ["--select", select]
-    started = time.perf_counter()
     with console.progress("trd build", unit="nodes") as bar:
         result = run_dbt(args, warehouse, _progress_callback(bar))
     _raise_on_failure(result, warehouse)
@@ -76,18 +90,25 @@ def build(warehouse: Path, select: str | None = None) -> int:
 
 
 def run_dbt(
-    args: list[str], warehouse: Path, callback: Callable[[Any], None] | None = None
+    args: list[str],
+    warehouse: Path,
+    callback: Callable[[Any], None] | None = None,
+    engine: str = "duckdb",
 ) -> dbtRunnerResult:
     """One dbt command of the repo's project on `warehouse`, in this process; the file is
     released afterwards. Shared with the CI test that runs the unit tests `build` skips.
+    `engine`: the profile's target (spark: the process's SparkSession, core/spark.py).
 
     dbt prints its node lines only with -v (else `--quiet`: errors only); colour codes only
     on a terminal, never in the log file. Ctrl-C inside dbt, which dbt turns into a failed
     result, is raised again as KeyboardInterrupt."""
-    project = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    project = [
+        *("--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)),
+        *("--target", engine),
+    ]
     output = [] if console.verbose() else ["--quiet"]
     colours = ["--use-colors" if console.use_colour() else "--no-use-colors"]
-    with _dbt_environment(warehouse):
+    with _dbt_environment(warehouse, engine):
         try:
             runner = dbtRunner(callbacks=[callback] if callback else [])
             result = runner.invoke([*output, *colours, "--no-use-colors-file", *args, *project])
@@ -118,18 +139,19 @@ def _progress_callback(bar: console.Progress) -> Callable[[Any], None]:
     return on_event
 
 
-def _built(result: dbtRunnerResult) -> Counter[str]:
+def _built(*results: dbtRunnerResult) -> Counter[str]:
     """How many models, seeds, snapshots and tests ran (not the project's on-run hooks)."""
     return Counter(
         r.node.resource_type
+        for result in results
         for r in (result.result.results if result.result is not None else [])
         if r.node.resource_type in ("model", "seed", "snapshot", "test")
     )
 
 
-def _summary(result: dbtRunnerResult) -> str:
+def _summary(*results: dbtRunnerResult) -> str:
     """'514 nodes built and tested (60 models, 9 seeds, 443 tests)'."""
-    ran = _built(result)
+    ran = _built(*results)
     kinds = ", ".join(
         f"{n} {kind}s" for kind, n in sorted(ran.items(), key=lambda item: -item[1]) if n
     )
@@ -154,12 +176,12 @@ def _ensure_raw_schema(warehouse: Path) -> None:
 
 
 @contextmanager
-def _dbt_environment(warehouse: Path) -> Iterator[None]:
-    """profiles.yml reads TRD_WAREHOUSE; DO_NOT_TRACK stops dbt's tracking call from hanging."""
-    saved = {
-        name: os.environ.get(name) for name in ("TRD_WAREHOUSE", "DO_NOT_TRACK", QUIET_TRACKER)
-    }
-    os.environ["TRD_WAREHOUSE"] = str(warehouse)
+def _dbt_environment(warehouse: Path, engine: str) -> Iterator[None]:
+    """profiles.yml reads TRD_WAREHOUSE (or TRD_SPARK_WAREHOUSE); DO_NOT_TRACK stops dbt's
+    tracking call from hanging."""
+    variable = SPARK_WAREHOUSE_ENV if engine == "spark" else "TRD_WAREHOUSE"
+    saved = {name: os.environ.get(name) for name in (variable, "DO_NOT_TRACK", QUIET_TRACKER)}
+    os.environ[variable] = str(warehouse)
     os.environ["DO_NOT_TRACK"] = "1"
     # dbt's multiprocessing resource tracker, a child process, would print a warning about
     # leaked semaphores after Ctrl-C (the CLI exits without waiting for dbt's threads)

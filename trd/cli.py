@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import console, interrupts
-from core.errors import Exit, TrdError
+from core.errors import ConfigError, Exit, TrdError
 from core.outputs import describe_os_error
 from core.reference import small_cell_threshold
-from core.settings import data_docs_dir, warehouse_path
+from core.settings import ENGINES, data_docs_dir, engine, warehouse_path
 from expectations.results import RawGateRun
 
 EXIT_CODES = """exit codes:
@@ -96,9 +96,17 @@ def _global_args(p: argparse.ArgumentParser, default: object) -> None:
     """The same options on the main parser and on each subcommand, so either place works;
     SUPPRESS keeps a subcommand from overwriting a value given before it."""
     p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=default,
+        help="where the warehouse runs: duckdb (a file) or spark (a folder; "
+        "docs/scale-out.md); default: $TRD_ENGINE, else duckdb",
+    )
+    p.add_argument(
         "--warehouse",
         default=default,
-        help="DuckDB file (default: $TRD_WAREHOUSE, else warehouse.duckdb in the working dir)",
+        help="DuckDB file (default: $TRD_WAREHOUSE, else warehouse.duckdb in the working dir); "
+        "with --engine spark a folder (default: $TRD_SPARK_WAREHOUSE, else spark-warehouse)",
     )
     p.add_argument(
         "-v",
@@ -125,28 +133,34 @@ def _report_args(s: argparse.ArgumentParser) -> None:
     )
 
 
-def _ingest(dirs: Sequence[Path], warehouse: Path, gate_run: RawGateRun | None = None) -> int:
+def _ingest(
+    dirs: Sequence[Path], warehouse: Path, engine_name: str, gate_run: RawGateRun | None = None
+) -> int:
     from expectations.gate import RawChecks
     from ingest.load import ingest_datasets
 
-    return ingest_datasets(dirs, warehouse, RawChecks(gate_run))
+    return ingest_datasets(dirs, warehouse, RawChecks(gate_run), engine_name)
 
 
-def _build(warehouse: Path, select: str | None = None) -> int:
+def _build(warehouse: Path, engine_name: str, select: str | None = None) -> int:
     from trd.build import build
 
-    return build(warehouse, select=select)
+    return build(warehouse, select=select, engine=engine_name)
 
 
-def _check(warehouse: Path, junit: Path | None, gate_run: RawGateRun | None = None) -> int:
+def _check(
+    warehouse: Path, engine_name: str, junit: Path | None, gate_run: RawGateRun | None = None
+) -> int:
     from expectations.check import check
 
+    _duckdb_only(engine_name, "check")
     return check(warehouse, junit=junit, gate_run=gate_run)
 
 
-def _report(warehouse: Path, args: argparse.Namespace) -> int:
+def _report(warehouse: Path, engine_name: str, args: argparse.Namespace) -> int:
     from reports.render import render
 
+    _duckdb_only(engine_name, "report")
     return render(
         warehouse,
         out=args.out,
@@ -155,7 +169,19 @@ def _report(warehouse: Path, args: argparse.Namespace) -> int:
     )
 
 
-def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -> int:
+def _duckdb_only(engine_name: str, command: str) -> None:
+    """`trd check` and `trd report` do not run on Spark yet (issue 18)."""
+    if engine_name != "duckdb":
+        raise ConfigError(
+            f"`trd {command}` does not run on the {engine_name} engine yet",
+            f"run `trd {command}` on a DuckDB warehouse (--engine duckdb); on Spark, "
+            "`trd ingest` and `trd build` work (docs/scale-out.md#running-on-spark)",
+        )
+
+
+def _pipeline(
+    dirs: Sequence[Path], warehouse: Path, engine_name: str, args: argparse.Namespace
+) -> int:
     """Stages one after another (DuckDB allows one writer); stop at the first failure.
 
     The check stage reuses the raw-gate results of the datasets the ingest stage has just
@@ -165,10 +191,10 @@ def _pipeline(dirs: Sequence[Path], warehouse: Path, args: argparse.Namespace) -
     _check_outputs(args)
     gate_run = RawGateRun(data_docs_dir(warehouse))
     for stage in (
-        lambda: _ingest(dirs, warehouse, gate_run),
-        lambda: _build(warehouse),
-        lambda: _check(warehouse, getattr(args, "junit", None), gate_run),
-        lambda: _report(warehouse, args),
+        lambda: _ingest(dirs, warehouse, engine_name, gate_run),
+        lambda: _build(warehouse, engine_name),
+        lambda: _check(warehouse, engine_name, getattr(args, "junit", None), gate_run),
+        lambda: _report(warehouse, engine_name, args),
     ):
         code = stage()
         if code != 0:
@@ -185,7 +211,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
         args.out = output_folder(args.out, "--out")
 
 
-def _demo(warehouse: Path, args: argparse.Namespace) -> int:
+def _demo(warehouse: Path, engine_name: str, args: argparse.Namespace) -> int:
     from demo import generate
 
     if not args.data_only:
@@ -193,23 +219,23 @@ def _demo(warehouse: Path, args: argparse.Namespace) -> int:
     dirs = generate(args.data, persons=args.persons, seed=args.seed)
     if args.data_only:
         return 0
-    return _pipeline(dirs, warehouse, args)
+    return _pipeline(dirs, warehouse, engine_name, args)
 
 
-def _dispatch(args: argparse.Namespace, warehouse: Path) -> int:
+def _dispatch(args: argparse.Namespace, warehouse: Path, engine_name: str) -> int:
     match args.command:
         case "ingest":
-            return _ingest(args.dirs, warehouse)
+            return _ingest(args.dirs, warehouse, engine_name)
         case "build":
-            return _build(warehouse, args.select)
+            return _build(warehouse, engine_name, args.select)
         case "check":
-            return _check(warehouse, args.junit)
+            return _check(warehouse, engine_name, args.junit)
         case "report":
-            return _report(warehouse, args)
+            return _report(warehouse, engine_name, args)
         case "run":
-            return _pipeline(args.dirs, warehouse, args)
+            return _pipeline(args.dirs, warehouse, engine_name, args)
         case "demo":
-            return _demo(warehouse, args)
+            return _demo(warehouse, engine_name, args)
     return Exit.USAGE
 
 
@@ -240,8 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = f"trd {args.command}"
     try:
         _python_handles_ctrl_c()
-        warehouse = warehouse_path(getattr(args, "warehouse", None))
-        return _dispatch(args, warehouse)
+        engine_name = engine(getattr(args, "engine", None))
+        warehouse = warehouse_path(getattr(args, "warehouse", None), engine_name)
+        return _dispatch(args, warehouse, engine_name)
     except KeyboardInterrupt:
         return _interrupted(command, args.command)
     except TrdError as err:

@@ -23,7 +23,7 @@ final as (
         analysis,
         treatment_class,
         reference_class,
-        cast(any_value(ps_status) as varchar) as ps_status,
+        cast(any_value(ps_status) as {{ dbt.type_string() }}) as ps_status,
         cast(count(*) filter (where is_treated) as integer) as n_treated,
         cast(count(*) filter (where not is_treated) as integer) as n_reference,
         min(propensity_score) filter (where is_treated) as ps_min_treated,

@@ -86,7 +86,7 @@ final as (
 {%- for column in ['ps_min_treated', 'ps_max_treated', 'ps_min_reference', 'ps_max_reference',
                    'overlap_low', 'overlap_high', 'weight_truncation_low',
                    'weight_truncation_high', 'ess_treated', 'ess_reference'] %}
-        {{ unless_hidden(column, 'hide') }} as {{ column }},
+        {{ unless_hidden(column, 'hide') }} as {{ column }}{{ ',' if not loop.last }}
 {%- endfor %}
     from decided
 )

@@ -73,7 +73,7 @@ final as (
     select
         dataset_id,
         step,
-        step_order,
+        cast(step_order as bigint) as step_order,  -- row_number() is int on Spark
         description,
         hide_remaining or hide_excluded as is_suppressed,
         {{ unless_hidden('n_remaining', 'hide_remaining') }} as n_remaining,

@@ -209,6 +209,15 @@ def registry_rows() -> dict[str, list[Row]]:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = new_warehouse(tmp_path_factory.mktemp("handmade") / "warehouse.duckdb")
     con = duckdb.connect(str(path))
+    write_handmade_datasets(con)
+    con.close()
+    assert build(path) == 0
+    return path
+
+
+def write_handmade_datasets(con: duckdb.DuckDBPyConnection) -> None:
+    """TRIAL-A, TRIAL-B, TRIAL-C and REG-1 into `con`'s raw tables (also the Spark parity
+    test's data, tests/spark)."""
     raw = RawWriter(con)
     raw.dataset(
         "TRIAL-A",
@@ -240,9 +249,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw.dataset("REG-1", "registry")
     for table, rows in registry_rows().items():
         raw.table(table, "REG-1", rows)
-    con.close()
-    assert build(path) == 0
-    return path
 
 
 # (dataset, class, scale, timepoint, analysis) -> (n, responders, remitters), from the comments

@@ -41,7 +41,7 @@ joined as (
         populations.is_treated,
         populations.is_responder,
         populations.is_remitter,
-        model_rows.* exclude (
+        model_rows.* except (
             model_row, model_id, dataset_id, scale, treatment_class, reference_class,
             person_key, is_treated
         ),
@@ -61,13 +61,14 @@ joined as (
 bounded as (
     select
         *,
+        -- case, not filter (where): Spark has no filter on window aggregates
         greatest(
-            min(propensity_score) filter (where is_treated) over comparison,
-            min(propensity_score) filter (where not is_treated) over comparison
+            min(case when is_treated then propensity_score end) over comparison,
+            min(case when not is_treated then propensity_score end) over comparison
         ) as overlap_low,
         least(
-            max(propensity_score) filter (where is_treated) over comparison,
-            max(propensity_score) filter (where not is_treated) over comparison
+            max(case when is_treated then propensity_score end) over comparison,
+            max(case when not is_treated then propensity_score end) over comparison
         ) as overlap_high
     from joined
     window comparison as (partition by comparison_id)
