@@ -22,10 +22,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 demo: env ## generate demo data, run the whole pipeline, render the reports
 	$(VENV)/bin/trd demo
 
-# Two pytest-xdist workers (the CI machine has 2 cores): tests/conftest.py puts the tests that
-# share a session build in one worker (everything under tests/spark/ too) and hands out the
-# longest groups first. TEST_WORKERS=0 runs the suite in one process.
-TEST_WORKERS ?= 2
+# One process by default: on the shared 2-core machine two pytest-xdist workers took twice the
+# wall and CPU time of one (tests/registry back to back, 2026-12-07). TEST_WORKERS=2 runs two
+# workers; tests/conftest.py then keeps the tests that share a session build in one worker
+# (everything under tests/spark/ too) and hands out the longest groups first.
+TEST_WORKERS ?= 0
 test: env ## run every test
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 

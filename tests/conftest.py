@@ -1,13 +1,14 @@
 """Session fixtures every folder shares: dbt's scratch folders and the one bare build; and how
-`make test` splits the suite between its two processes.
+`make test TEST_WORKERS=2` splits the suite between two processes.
 
 dbt's target/ and logs/ go to one session tmp folder (DBT_TARGET_PATH, DBT_LOG_PATH), set
 before any test runs: no test disturbs, or is disturbed by, a `dbt build` someone runs in the
 checkout, and every build of the session goes through the same runner (`support.dbt`).
 
-`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup --no-loadscope-reorder`,
-Makefile). Each worker is a pytest session of its own, so a session fixture runs once per worker
-that needs it. Every test is put in an xdist group (`xdist_group`), and a group runs in one worker:
+`make test TEST_WORKERS=2` runs two pytest-xdist workers (`-n 2 --dist loadgroup
+--no-loadscope-reorder`, Makefile; the default is one process). Each worker is a pytest
+session of its own, so a session fixture runs once per worker that needs it. Every test is
+put in an xdist group (`xdist_group`), and a group runs in one worker:
 - a folder whose conftest builds something per session (`SHARED_BY_FOLDER`: a built warehouse,
   rendered reports, the generated demo and its build) is one group, so that build happens once;
 - the files that use a session fixture of this conftest (`bare_build`) are one group;
@@ -17,8 +18,7 @@ that needs it. Every test is put in an xdist group (`xdist_group`), and a group 
 Groups are handed out in collection order, and each worker takes the next group when it runs
 dry; `LONGEST_FIRST` puts the groups that take minutes at the front (measured with
 `--durations`), so that the two workers finish together. A folder that gains a session fixture
-belongs in `SHARED_BY_FOLDER`. `make test TEST_WORKERS=0` (or plain `pytest`) runs everything
-in one process.
+belongs in `SHARED_BY_FOLDER`.
 """
 
 from __future__ import annotations
