@@ -102,7 +102,8 @@ final as (
         episodes.age,
         episodes.sex = 'F' as female,
         episodes.prior_failures as prior_adequate_trials,
-        episodes.index_date - observed_since.observation_start_date as prior_observation_days,
+        {{ days_between('observed_since.observation_start_date', 'episodes.index_date') }}
+            as prior_observation_days,
         cast(year(episodes.index_date) as integer) as index_year,
         augmented.episode_key is not null as prior_augmentation,
         had_ect.episode_key is not null as prior_ect,
