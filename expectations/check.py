@@ -3,7 +3,8 @@ people and CI.
 
 In: a warehouse built by `trd ingest` and `trd build`. Runs the raw suites of every loaded
 dataset (on `raw`, one dataset at a time) and the mart suites of every dataset in the marts,
-through GX inside DuckDB. Out: `dq.runs`, `dq.check_results` (one row per check, dataset and
+through GX inside DuckDB (or, on a Spark warehouse folder, through GX's Spark data source:
+docs/scale-out.md). Out: `dq.runs`, `dq.check_results` (one row per check, dataset and
 run) and `dq.check_inputs` (the load of each dataset checked, for the publish gate), GX Data
 Docs (local HTML that works offline; default `gx/data_docs/` beside the warehouse, or
 `TRD_DATA_DOCS`), JUnit XML when asked, and a summary. Exit 0 when no error-level check failed,

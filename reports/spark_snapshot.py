@@ -60,7 +60,7 @@ def snapshot(spark: SparkSession, warehouse: Path, suppression: str | None = Non
     try:
         for (schema, name), source in sorted(relations.items()):
             con.execute(f'create schema if not exists "{schema}"')
-            frame = _naive_timestamps(spark.table(source))
+            frame = naive_timestamps(spark.table(source))
             con.register("spark_frame", frame.toArrow())
             con.execute(f'create table "{schema}"."{name}" as select * from spark_frame')
             con.unregister("spark_frame")
@@ -76,7 +76,7 @@ def _tables(spark: SparkSession, schema: str) -> list[str]:
     return sorted(t.name for t in spark.catalog.listTables(schema) if not t.isTemporary)
 
 
-def _naive_timestamps(frame: DataFrame) -> DataFrame:
+def naive_timestamps(frame: DataFrame) -> DataFrame:
     """Timestamps as DuckDB stores them: naive UTC (Spark's `timestamp` carries a zone in
     Arrow; the session's zone is UTC, profiles.yml)."""
     columns = [
