@@ -3,7 +3,8 @@ people and CI.
 
 In: a warehouse built by `trd ingest` and `trd build`. Runs the raw suites of every loaded
 dataset (on `raw`, one dataset at a time) and the mart suites of every dataset in the marts,
-through GX inside DuckDB. Out: `dq.runs`, `dq.check_results` (one row per check, dataset and
+through GX inside DuckDB (or, on a Spark warehouse folder, through GX's Spark data source:
+docs/scale-out.md). Out: `dq.runs`, `dq.check_results` (one row per check, dataset and
 run) and `dq.check_inputs` (the load of each dataset checked, for the publish gate), GX Data
 Docs (local HTML that works offline; default `gx/data_docs/` beside the warehouse, or
 `TRD_DATA_DOCS`), JUnit XML when asked, and a summary. Exit 0 when no error-level check failed,
@@ -16,7 +17,9 @@ prints a line about them (with -v a line per code list: `expectations.concept_di
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from core.errors import ConfigError
 from core.outputs import output_file, output_folder
 from core.settings import DATA_DOCS_ENV, data_docs_dir
 from core.warehouse import open_warehouse
-from expectations import concept_diagnostics
+from expectations import concept_diagnostics, dialect
 from expectations import data_docs as docs_site
 from expectations.freshness import build_reasons
 from expectations.gx_duckdb import DOCS_SITE, ephemeral_context
@@ -36,7 +39,8 @@ from expectations.junit import write_junit
 from expectations.raw_gate import run_raw_suites
 from expectations.results import CheckResult, RawGateRun
 from expectations.runner import Scope, run_suites
-from expectations.store import record_run
+from expectations.spark_sql import SparkSQL, table_names
+from expectations.store import record_run, record_run_spark
 from expectations.suites import marts
 
 
@@ -45,42 +49,31 @@ def check(
     junit: Path | None = None,
     data_docs: Path | None = None,
     gate_run: RawGateRun | None = None,
+    engine: str = "duckdb",
 ) -> int:
     """Run all suites on `warehouse`; 0 when no error-level check failed, else 1.
 
     `gate_run`: the raw-gate results of the datasets this process has just loaded (`trd run`);
     their raw suites are not run again, and GX validates in the gate's context, so that Data
-    Docs show the gate's validations too.
+    Docs show the gate's validations too. `engine="spark"`: `warehouse` is a Spark warehouse
+    folder; the same suites run through GX's Spark data source (docs/scale-out.md).
     """
     warehouse = Path(warehouse)
     started = _now()
-    con = open_warehouse(
-        warehouse,
-        "check",
-        missing_fix="load and build first (`trd ingest DIR...` then `trd build`), or point "
-        "--warehouse / TRD_WAREHOUSE at an existing warehouse file",
+    missing_fix = (
+        "load and build first (`trd ingest DIR...` then `trd build`), or point "
+        "--warehouse / TRD_WAREHOUSE at an existing warehouse file"
     )
-    try:
-        _require_marts(con, warehouse)
-        docs_dir = output_folder(
-            gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs),
-            f"the Data Docs folder (${DATA_DOCS_ENV}, default gx/data_docs beside the warehouse)",
-        )
-        junit = output_file(junit, "--junit") if junit is not None else None
-        for reason in build_reasons(con):
-            console.warn(f"trd check: WARNING: {reason}: run `trd build` before `trd check`")
-        context = gate_run.context() if gate_run else ephemeral_context(docs_dir)
-        validated = gate_run.by_dataset if gate_run else {}
-        covered = con.execute("select dataset_id, _load_id from raw.datasets").fetchall()
-        with console.progress("trd check", total=_n_units(con), unit="suites") as bar:
-            results = _raw_results(con, context, validated, bar) + _mart_results(con, context, bar)
-        interrupts.check()  # a run cut short is not recorded as a check of everything
-        con.execute("begin transaction")
-        run_id = record_run(con, "check", results, started, _now(), covered=covered)
-        diagnostics = concept_diagnostics.record(con, run_id)
-        con.execute("commit")
-    finally:
-        con.close()
+    if engine == "spark":
+        with _spark_warehouse(warehouse, missing_fix) as con, dialect.engine("spark"):
+            outcome = _check(con, warehouse, junit, data_docs, gate_run, started)
+    else:
+        duck = open_warehouse(warehouse, "check", missing_fix=missing_fix)
+        try:
+            outcome = _check(duck, warehouse, junit, data_docs, gate_run, started)
+        finally:
+            duck.close()
+    results, run_id, diagnostics, context, docs_dir, junit = outcome
     index = docs_site.build(context, DOCS_SITE, docs_dir)
     if junit is not None:
         write_junit(results, junit)
@@ -89,26 +82,69 @@ def check(
     return 1 if any(r.blocks for r in results) else 0
 
 
+@contextmanager
+def _spark_warehouse(warehouse: Path, missing_fix: str) -> Iterator[SparkSQL]:
+    """The Spark warehouse folder's catalogue; a missing folder is a wrong path, not a new
+    warehouse, and a catalogue held by another process is `WarehouseBusy`."""
+    if not warehouse.is_dir():
+        raise ConfigError(f"the Spark warehouse {warehouse} does not exist", missing_fix)
+    from core.spark import catalogue_errors, session
+
+    with catalogue_errors(warehouse, "check"):
+        yield SparkSQL(session(warehouse))
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection | SparkSQL,
+    warehouse: Path,
+    junit: Path | None,
+    data_docs: Path | None,
+    gate_run: RawGateRun | None,
+    started: datetime,
+) -> tuple[list[CheckResult], str, list[str], AbstractDataContext, Path, Path | None]:
+    """Validate and record; what `check` prints and writes afterwards."""
+    _require_marts(con, warehouse)
+    docs_dir = output_folder(
+        gate_run.docs_dir if gate_run else data_docs_dir(warehouse, data_docs),
+        f"the Data Docs folder (${DATA_DOCS_ENV}, default gx/data_docs beside the warehouse)",
+    )
+    junit = output_file(junit, "--junit") if junit is not None else None
+    for reason in build_reasons(con):
+        console.warn(f"trd check: WARNING: {reason}: run `trd build` before `trd check`")
+    context = gate_run.context() if gate_run else ephemeral_context(docs_dir)
+    validated = gate_run.by_dataset if gate_run else {}
+    covered = con.execute("select dataset_id, _load_id from raw.datasets").fetchall()
+    with console.progress("trd check", total=_n_units(con), unit="suites") as bar:
+        results = _raw_results(con, context, validated, bar) + _mart_results(con, context, bar)
+    interrupts.check()  # a run cut short is not recorded as a check of everything
+    if isinstance(con, SparkSQL):
+        # no transaction: the run's dq.runs row, which makes it visible, is written last
+        run_id = str(uuid.uuid4())
+        diagnostics = concept_diagnostics.record(con, run_id)
+        record_run_spark(con.spark, "check", results, started, _now(), covered, run_id=run_id)
+    else:
+        con.execute("begin transaction")
+        run_id = record_run(con, "check", results, started, _now(), covered=covered)
+        diagnostics = concept_diagnostics.record(con, run_id)
+        con.execute("commit")
+    return results, run_id, diagnostics, context, docs_dir, junit
+
+
 def _now() -> datetime:
     """Run times are UTC, stored as naive timestamps (as ingest stores load times)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _n_units(con: duckdb.DuckDBPyConnection) -> int:
+def _n_units(con: duckdb.DuckDBPyConnection | SparkSQL) -> int:
     """Datasets to validate, raw and marts (the progress bar's total)."""
     [(n,)] = con.execute("select 2 * count(*) from raw.datasets").fetchall()
     return int(n)
 
 
-def _require_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    needed = [s.table for s in marts.suites()] + ["datasets"]
-    found = con.execute(
-        "select table_name from information_schema.tables "
-        "where (table_schema = 'marts' or (table_schema = 'raw' and table_name = 'datasets')) "
-        "and table_name in (select unnest(?))",
-        [needed],
-    ).fetchall()
-    missing = sorted(set(needed) - {r[0] for r in found})
+def _require_marts(con: duckdb.DuckDBPyConnection | SparkSQL, warehouse: Path) -> None:
+    needed = {s.table for s in marts.suites()}
+    found = table_names(con, "marts") | (table_names(con, "raw") & {"datasets"})
+    missing = sorted((needed | {"datasets"}) - found)
     if missing:
         raise ConfigError(
             f"the warehouse {warehouse} has no marts to check (missing {', '.join(missing)})",
@@ -117,7 +153,7 @@ def _require_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
 
 
 def _raw_results(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SparkSQL,
     context: AbstractDataContext,
     validated: Mapping[str, Sequence[CheckResult]],
     bar: console.Progress,
@@ -143,7 +179,7 @@ def _raw_results(
 
 
 def _mart_results(
-    con: duckdb.DuckDBPyConnection, context: AbstractDataContext, bar: console.Progress
+    con: duckdb.DuckDBPyConnection | SparkSQL, context: AbstractDataContext, bar: console.Progress
 ) -> list[CheckResult]:
     union = " union ".join(f"select dataset_id from marts.{s.table}" for s in marts.suites())
     datasets = [r[0] for r in con.execute(f"{union} order by 1").fetchall() if r[0] is not None]

@@ -23,6 +23,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from core.contracts import DuckType, Table
+from expectations import dialect
 from expectations.results import Category, Severity
 
 
@@ -84,15 +85,6 @@ Rule = NotNull | InSet | Between | Ordered | HasType | HasColumns | Rows
 
 SAMPLE_ROWS = 200
 """Failing rows fetched per SQL check (GX keeps at most 200 anyway)."""
-
-SQLALCHEMY_TYPE: dict[DuckType, str] = {
-    "VARCHAR": "String",
-    "INTEGER": "Integer",
-    "BIGINT": "BigInteger",
-    "DOUBLE": "Float",
-    "DATE": "Date",
-}
-"""How duckdb-engine reflects each contract type (GX compares SQLAlchemy type classes)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +197,7 @@ def to_expectation(
             )
         case HasType(duck_type):
             return gxe.ExpectColumnValuesToBeOfType(
-                column=column, type_=SQLALCHEMY_TYPE[duck_type], **common
+                column=column, type_=dialect.gx_type(duck_type), **common
             )
         case HasColumns(columns):
             return gxe.ExpectTableColumnsToMatchSet(

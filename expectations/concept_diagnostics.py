@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import duckdb
 
 from core.reference import concept_sets
+from expectations.spark_sql import SparkSQL, spark_ddl, table_names
 
 MODEL = "int_registry__concept_set_diagnostics"
 """The dbt model (schema intermediate) the rows come from."""
@@ -37,14 +38,15 @@ DDL = """create table if not exists dq.concept_set_diagnostics (
 )"""
 
 
-def record(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+def record(con: duckdb.DuckDBPyConnection | SparkSQL, run_id: str) -> list[str]:
     """Copy the model's rows into dq under `run_id`; return the summary lines to print.
 
-    The caller owns the transaction (the rows belong to the check run recorded with them).
+    The caller owns the transaction (the rows belong to the check run recorded with them; on
+    Spark, which has none, the caller writes the run's `dq.runs` row after these).
     A warehouse built before the model existed gets one line saying how to get diagnostics.
     """
     con.execute("create schema if not exists dq")
-    con.execute(DDL)
+    con.execute(spark_ddl(DDL) if isinstance(con, SparkSQL) else DDL)
     registries = [
         r[0]
         for r in con.execute(
@@ -67,17 +69,12 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     return summary_lines(con, run_id, registries)
 
 
-def _has_model(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'intermediate' and table_name = ?",
-        [MODEL],
-    ).fetchall()
-    return found[0][0] > 0
+def _has_model(con: duckdb.DuckDBPyConnection | SparkSQL) -> bool:
+    return MODEL in table_names(con, "intermediate")
 
 
 def summary_lines(
-    con: duckdb.DuckDBPyConnection, run_id: str, registries: Sequence[str]
+    con: duckdb.DuckDBPyConnection | SparkSQL, run_id: str, registries: Sequence[str]
 ) -> list[str]:
     """One line per registry dataset and code list (every code list, found or not)."""
     # a concept found by several entries of one code list (an MDD subtype that is an entry of
@@ -90,7 +87,8 @@ def summary_lines(
                from dq.concept_set_diagnostics where run_id = ?
                group by all)
            select dataset_id, concept_set, kind,
-                  ['seed', 'code', 'ancestor', 'source_value'][route_rank] as match_route,
+                  case route_rank when 1 then 'seed' when 2 then 'code'
+                      when 3 then 'ancestor' else 'source_value' end as match_route,
                   count(*) as n_concepts, sum(n_records) as n_records
            from concepts group by all""",
         [run_id],

@@ -22,6 +22,11 @@ from datetime import datetime
 
 import duckdb
 
+from expectations.spark_sql import SparkSQL, table_names
+
+Connection = duckdb.DuckDBPyConnection | SparkSQL
+"""A DuckDB warehouse, or a Spark one (`trd check` on Spark asks the same questions)."""
+
 RUN_BUILD = "run `trd build`, then `trd check`, then `trd report` again"
 RUN_CHECK = "run `trd check`, then `trd report` again"
 SHOWN = 5
@@ -46,15 +51,11 @@ class _Build:
     status: str
 
 
-def has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    [(n,)] = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return bool(n)
+def has_table(con: Connection, schema: str, name: str) -> bool:
+    return name in table_names(con, schema)
 
 
-def latest_build(con: duckdb.DuckDBPyConnection) -> _Build | None:
+def latest_build(con: Connection) -> _Build | None:
     if not has_table(con, "dq", "builds"):
         return None
     row = con.execute(
@@ -63,20 +64,22 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> _Build | None:
     return None if row is None else _Build(row[0], str(row[1]))
 
 
-def loaded_after_build(con: duckdb.DuckDBPyConnection, build: _Build | None) -> list[str]:
+def loaded_after_build(con: Connection, build: _Build | None) -> list[str]:
     """Datasets whose current version was loaded after the latest build began (all of them
     when no build is recorded): the marts do not hold them yet."""
     if not has_table(con, "raw", "datasets"):
         return []
-    rows = con.execute(
-        "select dataset_id from raw.datasets where ?::timestamp is null or loaded_at > ? "
-        "order by 1",
-        [build.started_at if build else None] * 2,
-    ).fetchall()
+    if build is None:
+        rows = con.execute("select dataset_id from raw.datasets order by 1").fetchall()
+    else:
+        rows = con.execute(
+            "select dataset_id from raw.datasets where loaded_at > ? order by 1",
+            [build.started_at],
+        ).fetchall()
     return [r[0] for r in rows]
 
 
-def build_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
+def build_reasons(con: Connection) -> list[str]:
     """Why the marts may not match raw: no build, an unfinished or failed one, newer loads."""
     build = latest_build(con)
     if build is None:
@@ -95,7 +98,7 @@ def build_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
     return reasons
 
 
-def stale_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> Staleness | None:
+def stale_reasons(con: Connection, run_id: str) -> Staleness | None:
     """Why check run `run_id` does not vouch for the warehouse as it is, or None."""
     reasons = build_reasons(con)
     needs_build = bool(reasons)
@@ -116,7 +119,7 @@ def stale_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> Staleness | No
     return Staleness(tuple(reasons), needs_build) if reasons else None
 
 
-def _unchecked(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+def _unchecked(con: Connection, run_id: str) -> list[str]:
     if not has_table(con, "raw", "datasets"):
         return []
     if not has_table(con, "dq", "check_inputs"):  # a warehouse checked by an older trd

@@ -17,9 +17,11 @@ import duckdb
 from great_expectations.data_context import AbstractDataContext
 
 from core.contracts import AUDIT_COLUMNS, Table, tables_for
+from expectations import dialect
 from expectations.gx_duckdb import ephemeral_context
 from expectations.results import CheckResult
 from expectations.runner import Scope, existing_tables, run_suites
+from expectations.spark_sql import SparkSQL
 from expectations.suites import registry, trial
 
 
@@ -44,7 +46,7 @@ def run_raw_checks(
 
 
 def run_raw_suites(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SparkSQL,
     context: AbstractDataContext,
     scope: Scope,
     source: str,
@@ -71,13 +73,14 @@ def run_raw_suites(
 def _empty_relation(table: Table) -> str:
     """A relation with the table's columns and no rows, for a table the schema lacks."""
     columns = ", ".join(
-        f"cast(null as {c.type}) as {c.name}" for c in table.loaded_columns + AUDIT_COLUMNS
+        f"cast(null as {dialect.sql_type(c.type)}) as {c.name}"
+        for c in table.loaded_columns + AUDIT_COLUMNS
     )
     return f"(select {columns} where false)"
 
 
 def _dataset_parameters(
-    con: duckdb.DuckDBPyConnection, scope: Scope, existing: set[str]
+    con: duckdb.DuckDBPyConnection | SparkSQL, scope: Scope, existing: set[str]
 ) -> dict[str, str]:
     """The dataset's own PARAMCD -> scale map, if the schema holds `dataset_parameters`."""
     if "dataset_parameters" not in existing:

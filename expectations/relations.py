@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from core.reference import biomarker_plausible_max, biomarker_units
+from expectations import dialect
 
 
 def literal(value: object) -> str:
-    """An SQL literal (null, numbers as they are, text quoted with '' escaping)."""
+    """An SQL literal (null, numbers as they are, text quoted as the engine escapes it:
+    `expectations.dialect`)."""
     if value is None:
         return "null"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return dialect.string_literal(str(value))
 
 
 def values_relation(rows: Iterable[Sequence[object]], columns: Sequence[str]) -> str:

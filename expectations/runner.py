@@ -23,10 +23,12 @@ import great_expectations as gx
 from great_expectations.core.partitioners import PartitionerColumnValue
 from great_expectations.data_context import AbstractDataContext
 
+from expectations import dialect
 from expectations.checks import Check, HasColumns, HasType, Rows, TableSuite, to_expectation
 from expectations.gx_duckdb import add_connection_datasource
 from expectations.relations import literal
 from expectations.results import CheckResult
+from expectations.spark_sql import SparkSQL, table_names
 
 MAX_ROWS_SHOWN = 20
 """Failing rows and keys kept per check (messages show the first five)."""
@@ -59,7 +61,7 @@ class Scope:
         return f"{self.table_prefix}{name}"
 
     def table(self, name: str) -> str:
-        return f'"{self.schema}"."{self.table_name(name)}"'
+        return f"{dialect.identifier(self.schema)}.{dialect.identifier(self.table_name(name))}"
 
     def relation(self, name: str) -> str:
         """SQL for this dataset's rows of table `name`."""
@@ -77,18 +79,17 @@ class TableStats:
     source_file: str | None
 
 
-def existing_tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> set[str]:
+def existing_tables(con: duckdb.DuckDBPyConnection | SparkSQL, scope: Scope) -> set[str]:
     """The tables the scope has, by their names without the scope's prefix."""
-    rows = con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and starts_with(table_name, ?)",
-        [scope.schema, scope.table_prefix],
-    ).fetchall()
-    return {r[0].removeprefix(scope.table_prefix) for r in rows}
+    return {
+        name.removeprefix(scope.table_prefix)
+        for name in table_names(con, scope.schema)
+        if name.startswith(scope.table_prefix)
+    }
 
 
 def table_stats(
-    con: duckdb.DuckDBPyConnection, scope: Scope, tables: Sequence[str]
+    con: duckdb.DuckDBPyConnection | SparkSQL, scope: Scope, tables: Sequence[str]
 ) -> dict[str, TableStats]:
     """Row count (and source file) of each existing table that has rows for the dataset."""
     existing = existing_tables(con, scope)
@@ -106,7 +107,7 @@ def table_stats(
 
 
 def run_suites(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SparkSQL,
     context: AbstractDataContext,
     scope: Scope,
     suites: Sequence[TableSuite],
@@ -117,33 +118,44 @@ def run_suites(
 
     `names` fills the placeholders of `Rows` queries (other tables' relations, reference
     lists). `progress` is called after each table with its results.
+
+    On Spark (`con` a `SparkSQL`), GX validates a DataFrame of the dataset's rows of each table
+    (GX's Spark data source has no table assets and no partitioners), and the checks' SQL is
+    written for Spark (`expectations.dialect`; the caller renders `names` inside the same
+    `dialect.engine("spark")`).
     """
     stats = table_stats(con, scope, [s.table for s in suites])
-    datasource = add_connection_datasource(context, con, name=scope.label)
+    if isinstance(con, SparkSQL):
+        datasource = context.data_sources.add_spark(name=scope.label)
+    else:
+        datasource = add_connection_datasource(context, con, name=scope.label)
     results: list[CheckResult] = []
     for suite in suites:
         if suite.table not in stats:
             continue
-        table_results = _run_table(context, datasource, scope, suite, names, stats[suite.table])
+        batch, parameters = _batch(con, datasource, scope, suite.table)
+        table_results = _run_table(
+            context, batch, parameters, scope, suite, names, stats[suite.table]
+        )
         results += table_results
         if progress:
             progress(suite.table, table_results)
     return results
 
 
-def _run_table(
-    context: AbstractDataContext,
-    datasource: Any,
-    scope: Scope,
-    suite: TableSuite,
-    names: Mapping[str, str],
-    stats: TableStats,
-) -> list[CheckResult]:
+def _batch(
+    con: duckdb.DuckDBPyConnection | SparkSQL, datasource: Any, scope: Scope, table: str
+) -> tuple[Any, dict[str, Any] | None]:
+    """GX's batch of the dataset's rows of `table`, and the parameters that select them."""
+    if isinstance(con, SparkSQL):
+        asset = datasource.add_dataframe_asset(name=table)
+        frame = con.spark.sql(f"select * from {scope.relation(table)}")
+        return asset.add_batch_definition_whole_dataframe("dataset"), {"dataframe": frame}
     with warnings.catch_warnings():
         # GX 1.x wants the schema in the connection string; ours comes from `creator`
         warnings.simplefilter("ignore", DeprecationWarning)
         asset = datasource.add_table_asset(
-            name=suite.table, table_name=scope.table_name(suite.table), schema_name=scope.schema
+            name=table, table_name=scope.table_name(table), schema_name=scope.schema
         )
     if scope.partition_column:
         batch = asset.add_batch_definition(
@@ -151,10 +163,19 @@ def _run_table(
             partitioner=PartitionerColumnValue(column_name=scope.partition_column),
             validate_partitioner=False,  # GX accepts only date columns here, yet runs any
         )
-        parameters = {scope.partition_column: scope.dataset_id}
-    else:
-        batch = asset.add_batch_definition_whole_table("dataset")
-        parameters = None
+        return batch, {scope.partition_column: scope.dataset_id}
+    return asset.add_batch_definition_whole_table("dataset"), None
+
+
+def _run_table(
+    context: AbstractDataContext,
+    batch: Any,
+    parameters: dict[str, Any] | None,
+    scope: Scope,
+    suite: TableSuite,
+    names: Mapping[str, str],
+    stats: TableStats,
+) -> list[CheckResult]:
     validate = _Validator(context, batch, parameters, names, scope.label)
     columns = [c for c in suite.checks if not isinstance(c.rule, Rows)]
     queries = [c for c in suite.checks if isinstance(c.rule, Rows)]
@@ -197,7 +218,7 @@ class _Validator:
 
     context: AbstractDataContext
     batch: Any
-    parameters: dict[str, str] | None
+    parameters: dict[str, Any] | None
     names: Mapping[str, str]
     prefix: str
 

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
 from expectations.results import CheckResult
+from expectations.spark_sql import spark_ddl
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 FAILING_KEYS_SHOWN = 10
 
@@ -63,6 +68,78 @@ def create_dq_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
+def create_dq_schema_spark(spark: SparkSession) -> None:
+    """The `dq` tables in a Spark warehouse's catalogue (idempotent): what `create_dq_schema`
+    makes in DuckDB, from the same DDL."""
+    for ddl in (*DQ_DDL, CONCEPT_DIAGNOSTICS_DDL):
+        spark.sql(spark_ddl(ddl))
+
+
+def record_run_spark(
+    spark: SparkSession,
+    kind: str,
+    results: Sequence[CheckResult],
+    started_at: datetime,
+    finished_at: datetime,
+    covered: Sequence[tuple[str, str]] = (),
+    run_id: str | None = None,
+) -> str:
+    """`record_run` on Spark: the same rows, appended to the Parquet tables of `dq`.
+
+    Spark has no transaction over several tables, so the run's row in `dq.runs` is written
+    last: the publish gate and the reports find a run through `dq.runs` (its latest check run),
+    so a run cut short before that row is not seen, its partial results notwithstanding.
+    `run_id`: when the caller has written rows of the run already (concept diagnostics)."""
+    import great_expectations as gx
+
+    run_id = run_id or str(uuid.uuid4())
+    create_dq_schema_spark(spark)
+    failed = [r for r in results if not r.success]
+    _append(spark, "dq.check_results", [_result_row(run_id, r) for r in results])
+    _append(spark, "dq.check_inputs", [(run_id, dataset, load) for dataset, load in covered])
+    run = (
+        run_id,
+        kind,
+        _utc(started_at),
+        _utc(finished_at),
+        len(results),
+        sum(r.severity == "error" for r in failed),
+        sum(r.severity == "warn" for r in failed),
+        gx.__version__,
+    )
+    _append(spark, "dq.runs", [run])
+    return run_id
+
+
+def _utc(moment: datetime) -> datetime:
+    """Run times are naive UTC; PySpark reads a naive datetime in the local zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _append(spark: SparkSession, table: str, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        frame = spark.createDataFrame(rows, schema=spark.table(table).schema)
+        frame.write.insertInto(table)
+
+
+def _result_row(run_id: str, r: CheckResult) -> tuple[Any, ...]:
+    return (
+        run_id,
+        r.dataset_id,
+        r.table,
+        r.check_id,
+        r.column,
+        r.category,
+        r.severity,
+        r.success,
+        r.unexpected_count,
+        r.unexpected_percent,
+        "; ".join(r.failing_keys[:FAILING_KEYS_SHOWN]) or None,
+        r.description,
+        r.fix,
+    )
+
+
 def record_run(
     con: duckdb.DuckDBPyConnection,
     kind: str,
@@ -80,24 +157,7 @@ def record_run(
 
     run_id = str(uuid.uuid4())
     create_dq_schema(con)
-    rows = [
-        (
-            run_id,
-            r.dataset_id,
-            r.table,
-            r.check_id,
-            r.column,
-            r.category,
-            r.severity,
-            r.success,
-            r.unexpected_count,
-            r.unexpected_percent,
-            "; ".join(r.failing_keys[:FAILING_KEYS_SHOWN]) or None,
-            r.description,
-            r.fix,
-        )
-        for r in results
-    ]
+    rows = [_result_row(run_id, r) for r in results]
     failed = [r for r in results if not r.success]
     con.execute(
         "insert into dq.runs values (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -447,12 +447,16 @@ def render(
     out: Path | None = None,
     allow_failed_checks: bool = False,
     suppression: str | None = None,
+    engine: str = "duckdb",
 ) -> int:
     """Gate, render every page, stamp the banner if the gate was overridden; print where.
 
     `suppression="cms"` applies the cms small-cell policy to every dataset in this render
     (`trd report --suppression cms`), whatever their dataset.yml says: the pages' connections
     set the session variable the reporting views read, so nothing is rebuilt or written.
+    `engine="spark"`: `warehouse` is a Spark warehouse folder; what the report reads is copied
+    from Spark once into a DuckDB snapshot inside it (reports/spark_snapshot.py), which is then
+    gated and rendered as a DuckDB warehouse is.
     """
     if suppression is not None and suppression not in SUPPRESSION_OVERRIDES:
         raise ConfigError(
@@ -460,6 +464,8 @@ def render(
             fix="use --suppression cms, or leave it out to apply each dataset's own policy "
             "(dataset.yml `suppression`)",
         )
+    if engine == "spark":
+        warehouse = _spark_snapshot(Path(warehouse), suppression)
     con = open_warehouse(
         warehouse,
         "report",
@@ -501,6 +507,27 @@ def render(
     )
     console.detail(f"  rendered with {'quarto' if quarto else 'the nbclient fallback'}")
     return 0
+
+
+def _spark_snapshot(warehouse: Path, suppression: str | None) -> Path:
+    """The DuckDB snapshot of what the report reads in the Spark warehouse folder."""
+    if not warehouse.is_dir():
+        raise ConfigError(
+            rule=f"the Spark warehouse {warehouse} does not exist",
+            fix="run `trd ingest --engine spark DIR`, `trd build --engine spark` and "
+            "`trd check --engine spark` first, or point --warehouse / TRD_SPARK_WAREHOUSE at "
+            "an existing Spark warehouse folder",
+        )
+    from core.spark import catalogue_errors, session
+    from reports.spark_snapshot import snapshot
+
+    started = time.perf_counter()
+    with catalogue_errors(warehouse, "report"):
+        path = snapshot(session(warehouse), warehouse, suppression)
+    console.detail(
+        f"trd report: read from Spark into {path} in {time.perf_counter() - started:.1f} s"
+    )
+    return path
 
 
 def _dataset_ids(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import console, interrupts
-from core.errors import ConfigError, Exit, TrdError
+from core.errors import Exit, TrdError
 from core.outputs import describe_os_error
 from core.reference import small_cell_threshold
 from core.settings import ENGINES, data_docs_dir, engine, warehouse_path
@@ -153,30 +153,19 @@ def _check(
 ) -> int:
     from expectations.check import check
 
-    _duckdb_only(engine_name, "check")
-    return check(warehouse, junit=junit, gate_run=gate_run)
+    return check(warehouse, junit=junit, gate_run=gate_run, engine=engine_name)
 
 
 def _report(warehouse: Path, engine_name: str, args: argparse.Namespace) -> int:
     from reports.render import render
 
-    _duckdb_only(engine_name, "report")
     return render(
         warehouse,
         out=args.out,
         allow_failed_checks=args.allow_failed_checks,
         suppression=args.suppression,
+        engine=engine_name,
     )
-
-
-def _duckdb_only(engine_name: str, command: str) -> None:
-    """`trd check` and `trd report` do not run on Spark yet (issue 18)."""
-    if engine_name != "duckdb":
-        raise ConfigError(
-            f"`trd {command}` does not run on the {engine_name} engine yet",
-            f"run `trd {command}` on a DuckDB warehouse (--engine duckdb); on Spark, "
-            "`trd ingest` and `trd build` work (docs/scale-out.md#running-on-spark)",
-        )
 
 
 def _pipeline(

@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 from dbt.cli.main import dbtRunnerResult
 
 from core.errors import ConfigError
 from core.settings import REPO_ROOT
 from core.spark import catalogue_errors, session
-from expectations.store import create_dq_schema
-from ingest.publish import SPARK_TYPES, STORE, columns, ensure_published, tables
+from expectations.store import create_dq_schema_spark
+from ingest.publish import STORE, ensure_published
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +58,7 @@ def build_on_spark(
     with catalogue_errors(warehouse, "build"):
         spark = session(warehouse)
         ensure_published(spark, warehouse, "build")
-        create_dq_tables(spark)
+        create_dq_schema_spark(spark)
         build_id = str(uuid.uuid4())
 
         def dbt(args: list[str], part: str, before: int = 0) -> dbtRunnerResult:
@@ -198,22 +197,6 @@ class _Dbt:
 
     def ref(self, name: str) -> _Relation:
         return _Relation(self._spark.table(self._model.refs[name]))
-
-
-def create_dq_tables(spark: SparkSession) -> None:
-    """The `dq` tables of expectations/store.py, empty, in Spark's types (idempotent): the
-    reporting views read them before any check has run."""
-    con = duckdb.connect()
-    try:
-        create_dq_schema(con)
-        spark.sql("create database if not exists dq")
-        for table in tables(con, "dq"):
-            layout = ", ".join(
-                f"{name} {SPARK_TYPES[kind]}" for name, kind in columns(con, "dq", table)
-            )
-            spark.sql(f"create table if not exists dq.{table} ({layout}) using parquet")
-    finally:
-        con.close()
 
 
 def _count(result: dbtRunnerResult) -> int:

@@ -60,7 +60,7 @@ def _in_person(table: str) -> Check:
         "conformance",
         "error",
         Rows(
-            "select b._row_number, b._source_file, cast(b.person_id as varchar) as failing_key "
+            "select b._row_number, b._source_file, cast(b.person_id as string) as failing_key "
             "from {batch} as b anti join {person} as p on p.person_id = b.person_id "
             "where b.person_id is not null"
         ),
@@ -77,8 +77,8 @@ def _within_observation(table: str, date: str) -> Check:
         "plausibility",
         "warn",
         Rows(
-            "select b._row_number, b._source_file, cast(b.person_id as varchar) as failing_key, "
-            f"cast(b.{date} as varchar) as detail from {{batch}} as b "
+            "select b._row_number, b._source_file, cast(b.person_id as string) as failing_key, "
+            f"cast(b.{date} as string) as detail from {{batch}} as b "
             f"anti join {{observation_period}} as o on o.person_id = b.person_id and b.{date} "
             "between o.observation_period_start_date and o.observation_period_end_date "
             f"where b.{date} is not null"
@@ -139,7 +139,7 @@ def _event_checks(table: str) -> tuple[Check, ...]:
             "error",
             Rows(
                 "with " + _matched(prefix, "registry_concepts") + "select distinct "
-                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "m._row_number, m._source_file, cast(m.person_id as string) as failing_key, "
                 "r.scale || ' = ' || m.value_as_number as detail "
                 "from marked as m inner join {score_ranges} as r using (concept_set) "
                 "where m.value_as_number < r.score_min or m.value_as_number > r.score_max"
@@ -157,7 +157,7 @@ def _event_checks(table: str) -> tuple[Check, ...]:
             "error",
             Rows(
                 "with " + _matched(prefix, "registry_concepts") + "select distinct "
-                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "m._row_number, m._source_file, cast(m.person_id as string) as failing_key, "
                 "m.concept_set || ' in ' || coalesce(m.unit_source_value, "
                 "'unit concept ' || m.unit_concept_id, 'no unit') as detail "
                 "from marked as m anti join {biomarker_units} as u "
@@ -178,7 +178,7 @@ def _event_checks(table: str) -> tuple[Check, ...]:
             "error",
             Rows(
                 "with " + _matched(prefix, "registry_concepts") + "select distinct "
-                "m._row_number, m._source_file, cast(m.person_id as varchar) as failing_key, "
+                "m._row_number, m._source_file, cast(m.person_id as string) as failing_key, "
                 "m.concept_set || ' = ' || m.value_as_number as detail from marked as m "
                 "where m.concept_set in (select concept_set from {biomarker_units}) "
                 "and m.value_as_number < 0"
@@ -207,7 +207,7 @@ def _event_checks(table: str) -> tuple[Check, ...]:
                 "and u.unit = lower(trim(m.unit_source_value)) "
                 "left join by_concept as c on c.concept_set = m.concept_set "
                 "and c.unit_concept_id = m.unit_concept_id) "
-                "select distinct _row_number, _source_file, cast(person_id as varchar) "
+                "select distinct _row_number, _source_file, cast(person_id as string) "
                 "as failing_key, concept_set || ' = ' || value_as_number || ' ' || "
                 "coalesce(unit_source_value, 'unit concept ' || unit_concept_id) as detail "
                 "from converted where value_as_number * factor > plausible_max"
@@ -270,9 +270,9 @@ PERSON_CHECKS: tuple[Check, ...] = (
         "plausibility",
         "warn",
         Rows(
-            "select p._row_number, p._source_file, cast(p.person_id as varchar) as failing_key, "
+            "select p._row_number, p._source_file, cast(p.person_id as string) as failing_key, "
             "'born ' || p.year_of_birth || ', observed until ' "
-            "|| coalesce(cast(o.last_date as varchar), 'today') as detail "
+            "|| coalesce(cast(o.last_date as string), 'today') as detail "
             "from {batch} as p left join (select person_id, "
             "max(observation_period_end_date) as last_date from {observation_period} "
             "group by person_id) as o using (person_id) "

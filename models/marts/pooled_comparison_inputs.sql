@@ -80,7 +80,7 @@ one_scale_per_dataset as (
 corrected as (
     select
         *,
-        {{ continuity_correction('x1', 'n1', 'x0', 'n0') }} as continuity_correction
+        cast({{ continuity_correction('x1', 'n1', 'x0', 'n0') }} as decimal(2, 1)) as continuity_correction
     from one_scale_per_dataset
 ),
 

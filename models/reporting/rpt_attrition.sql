@@ -31,7 +31,7 @@ attrition as (
 ordered as (
     select
         *,
-        row_number() over (partition by dataset_id order by step) as step_order,
+        cast(row_number() over (partition by dataset_id order by step) as {{ dbt.type_bigint() }}) as step_order,
         coalesce(n_excluded, 0) as excluded,
         {{ is_small('n_remaining') }} as remaining_is_small,
         {{ is_small('coalesce(n_excluded, 0)') }} as excluded_is_small

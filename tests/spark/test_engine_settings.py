@@ -43,17 +43,6 @@ def test_the_session_takes_the_profiles_parameters_for_its_folder(tmp_path):
     assert Path(log4j).is_file()
 
 
-@pytest.mark.parametrize("command", ["check", "report"])
-def test_check_and_report_say_they_do_not_run_on_spark_yet(command, tmp_path, capsys):
-    from trd.cli import main
-
-    code = main([command, "--engine", "spark", "--warehouse", str(tmp_path / "wh")])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert f"`trd {command}` does not run on the spark engine yet" in err
-    assert "--engine duckdb" in err
-
-
 def test_a_spark_build_of_a_folder_without_a_load_store_names_the_fix(tmp_path, capsys):
     from trd.cli import main
 

@@ -14,3 +14,12 @@ class Parity:
     duckdb: Path
     spark: Path
     demo: list[Path]
+
+
+EXACT_DATASET = "KETAMINE-MIDAZOLAM"
+"""Loaded with `suppression: none` on both engines, so that `--suppression cms` has counts to
+hide (tests of `trd report --suppression cms` on Spark)."""
+UNKNOWN_PERSON = 999999999
+"""One registry condition of this person (not in `person`) is added on both engines after the
+load: the error-level check `condition_occurrence.person_id_in_person` fails on both (tests of
+`trd check` on Spark). The marts do not see it (episodes start from `person`)."""
