@@ -26,7 +26,7 @@ from great_expectations.data_context import AbstractDataContext
 from core import console, interrupts
 from core.errors import ConfigError
 from core.outputs import output_file, output_folder
-from core.settings import DATA_DOCS_ENV, data_docs_dir
+from core.settings import DATA_DOCS_ENV, data_docs_dir, duckdb_config
 from core.warehouse import open_warehouse
 from expectations import concept_diagnostics
 from expectations import data_docs as docs_site
@@ -59,6 +59,7 @@ def check(
         "check",
         missing_fix="load and build first (`trd ingest DIR...` then `trd build`), or point "
         "--warehouse / TRD_WAREHOUSE at an existing warehouse file",
+        config=duckdb_config(),
     )
     try:
         _require_marts(con, warehouse)

@@ -32,7 +32,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from core import console, interrupts
 from core.errors import ConfigError, TrdError
-from core.settings import REPO_ROOT
+from core.settings import MEMORY_LIMIT_ENV, REPO_ROOT, memory_limit
 from core.warehouse import open_warehouse
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
@@ -54,6 +54,7 @@ def build(warehouse: Path, select: str | None = None) -> int:
     marts instead of failing on unresolved sources. `select` is a dbt selection (`--select`).
     """
     warehouse = Path(warehouse)
+    memory_limit()  # a bad TRD_MEMORY_LIMIT is refused before the warehouse is touched
     _ensure_raw_schema(warehouse)
     # --full-refresh: seeds are replaced, not appended to, so a code list that gained a column
     # (after an upgrade) loads instead of failing; every model is a table or view, rebuilt anyway
@@ -155,10 +156,11 @@ def _ensure_raw_schema(warehouse: Path) -> None:
 
 @contextmanager
 def _dbt_environment(warehouse: Path) -> Iterator[None]:
-    """profiles.yml reads TRD_WAREHOUSE; DO_NOT_TRACK stops dbt's tracking call from hanging."""
-    saved = {
-        name: os.environ.get(name) for name in ("TRD_WAREHOUSE", "DO_NOT_TRACK", QUIET_TRACKER)
-    }
+    """profiles.yml reads TRD_WAREHOUSE and TRD_MEMORY_LIMIT (checked here, so that a bad value
+    is a message, not a dbt error); DO_NOT_TRACK stops dbt's tracking call from hanging."""
+    names = ("TRD_WAREHOUSE", MEMORY_LIMIT_ENV, "DO_NOT_TRACK", QUIET_TRACKER)
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ[MEMORY_LIMIT_ENV] = memory_limit()
     os.environ["TRD_WAREHOUSE"] = str(warehouse)
     os.environ["DO_NOT_TRACK"] = "1"
     # dbt's multiprocessing resource tracker, a child process, would print a warning about
