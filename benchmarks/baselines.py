@@ -24,11 +24,9 @@ import duckdb
 
 from benchmarks.bench_checks import hand_query
 from core.contracts import TABLES
+from core.settings import duckdb_config
 
 REGISTRY = "REGISTRY-OMOP"
-MEMORY_LIMIT = "4GB"
-"""ingest.load.MEMORY_LIMIT (not imported: that module pulls in Polars, which the baseline
-process would then pay for)."""
 THREADS = 2
 """The machine's cores; DuckDB's default, stated so that baseline and trd agree."""
 
@@ -216,8 +214,8 @@ value (window [21, 35], closest to day 28, ties to the earlier day then the lowe
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """DuckDB with ingest's memory limit and the machine's threads."""
-    config = {"memory_limit": MEMORY_LIMIT, "threads": THREADS}
+    """DuckDB with trd's memory limit (`TRD_MEMORY_LIMIT`) and the machine's threads."""
+    config = {**duckdb_config(), "threads": THREADS}
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     con.execute("set enable_progress_bar = false")
     return con

@@ -15,6 +15,7 @@ of all five datasets into a fresh warehouse (the end-to-end target). Results go 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -44,6 +45,8 @@ TARGETS = {
     "build / hand mart (c)": 3.0,
 }
 E2E_SECONDS, E2E_RSS_GB = 180.0, 6.0
+SCALE_SECONDS, SCALE_RSS_GB = 720.0, 12.0
+"""The scale run's targets (`--scale`, 10M persons): `trd run` within 12 minutes, 12 GiB."""
 INT_TABLES = ("drug_exposures", "drug_eras", "index_candidates", "episodes", "assessments")
 """Registry model sizes reported with each build (what bench_registry_scale.py printed)."""
 
@@ -59,33 +62,66 @@ class Timing:
     exit_code: int
     steps: dict[str, float] = field(default_factory=dict)
     """Seconds of the process's parts as it reported them (see `parse_steps`)."""
+    load_average: tuple[float, ...] = ()
+    """The machine's 1-, 5- and 15-minute load averages when the process started (others'
+    work on the 2 shared cores: a timing means little without it)."""
+    spill_mb: float = 0.0
+    """The largest size DuckDB's spill folder (`<warehouse>.tmp/`) reached while it ran."""
 
 
 def timed(stage: str, command: list[str], log: Path) -> Timing:
-    """Run `command` under /usr/bin/time -v; its output goes to `log`, the timing is parsed."""
+    """Run `command` under /usr/bin/time -v; its output goes to `log`, the timing is parsed.
+    While it runs, the size of DuckDB's spill folder beside its warehouse is sampled."""
     report = log.with_suffix(".time")
     is_ingest = "ingest" in command
-    loads_before = _load_ids(_warehouse_of(command)) if is_ingest else set()
+    warehouse = _warehouse_of(command)
+    loads_before = _load_ids(warehouse) if is_ingest and warehouse else set()
+    load_average = tuple(round(x, 2) for x in os.getloadavg())
+    spill_mb = 0.0
     with log.open("w") as out:
-        done = subprocess.run(
+        process = subprocess.Popen(
             ["/usr/bin/time", "-v", "-o", str(report), *command],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "DO_NOT_TRACK": "1"},
             cwd=REPO_ROOT,
-            check=False,
         )
-    timing = parse_time_report(stage, report.read_text(), done.returncode)
+        while process.poll() is None:
+            spill_mb = max(spill_mb, _folder_mb(_spill_folder(warehouse)))
+            time.sleep(1.0)
+    timing = parse_time_report(stage, report.read_text(), process.returncode)
     steps = ingest_steps(command, loads_before) if is_ingest else parse_steps(log.read_text())
-    timing = dataclasses.replace(timing, steps=steps)
+    timing = dataclasses.replace(
+        timing, steps=steps, load_average=load_average, spill_mb=round(spill_mb, 1)
+    )
     print(
         f"  {stage:<24} {timing.wall_s:7.1f} s wall {timing.cpu_s:7.1f} s CPU "
-        f"{timing.peak_rss_mb:7.0f} MB  exit {timing.exit_code}",
+        f"{timing.peak_rss_mb:7.0f} MB  spill {timing.spill_mb:6.0f} MB  exit "
+        f"{timing.exit_code}  (load average {' '.join(map(str, load_average))})",
         flush=True,
     )
-    if done.returncode != 0:
-        raise SystemExit(f"{stage} failed (exit {done.returncode}); see {log}")
+    if process.returncode != 0:
+        raise SystemExit(f"{stage} failed (exit {process.returncode}); see {log}")
     return timing
+
+
+def _spill_folder(warehouse: Path | None) -> Path | None:
+    """DuckDB's default temp_directory of a database file: `<file>.tmp` beside it."""
+    return None if warehouse is None else warehouse.with_name(warehouse.name + ".tmp")
+
+
+def _folder_mb(folder: Path | None) -> float:
+    """Bytes of the files in `folder` (0 when it is missing or vanishes while read), in MB."""
+    if folder is None:
+        return 0.0
+    total = 0
+    try:
+        for entry in folder.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                total += entry.stat().st_size
+    except FileNotFoundError:
+        return 0.0
+    return total / 2**20
 
 
 def parse_steps(log: str) -> dict[str, float]:
@@ -98,8 +134,12 @@ def parse_steps(log: str) -> dict[str, float]:
     return steps
 
 
-def _warehouse_of(command: list[str]) -> Path:
-    return Path(command[command.index("--warehouse") + 1])
+def _warehouse_of(command: list[str]) -> Path | None:
+    """The warehouse a `trd` command works on, or the file a baseline's arguments name."""
+    if "--warehouse" in command:
+        return Path(command[command.index("--warehouse") + 1])
+    duckdb_files = [Path(a) for a in command if a.endswith(".duckdb")]
+    return duckdb_files[-1] if duckdb_files else None
 
 
 def _load_ids(warehouse: Path) -> set[str]:
@@ -243,6 +283,144 @@ def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, o
         "cross_check_d28_oc": cross_check,
         "registry_model_rows": sizes,
     }
+
+
+def scale_run(persons: int, data: Path, work: Path, e2e: bool = True) -> dict[str, object]:
+    """How far one machine goes (docs/scale-out.md#how-far-one-machine-goes): the data's
+    generation (timed apart: not part of the pipeline), each stage as its own process on one
+    warehouse, then `trd run` of all datasets into a fresh one (the target). No baselines: at
+    this size the question is whether each stage fits the machine, not its ratio to DuckDB."""
+    folder = data / f"persons_{persons}"
+    run_dir = work / f"scale_{persons}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    generation = _generated(folder, persons, run_dir)
+    folders = dataset_folders(data, persons)
+    trials, registry = folders[:-1], folders[-1]
+    warehouse = run_dir / "warehouse.duckdb"
+    trd = [TRD, "--warehouse", str(warehouse)]
+    print(f"== scale run, {persons:,} persons (load average {os.getloadavg()[0]:.2f})", flush=True)
+    stages = [
+        timed("ingest trials", [*trd, "ingest", *map(str, trials)], run_dir / "trials.log"),
+        timed("ingest", [*trd, "ingest", str(registry)], run_dir / "ingest.log"),
+        timed("build", [*trd, "build"], run_dir / "build.log"),
+    ]
+    slowest = slowest_nodes(REPO_ROOT / "target" / "run_results.json")
+    stages += [
+        timed("check", [*trd, "check"], run_dir / "check.log"),
+        timed("report", [*trd, "report", "--out", str(run_dir / "site")], run_dir / "report.log"),
+    ]
+    rows = _model_sizes(warehouse)
+    warehouse_mb = round(warehouse.stat().st_size / 2**20)
+    warehouse.unlink()  # the disk is shared: one 10M warehouse at a time
+    end_to_end = _end_to_end(folders, run_dir) if e2e else None
+    return {
+        "persons": persons,
+        "input_mb": round(sum(f.stat().st_size for p in folders for f in p.iterdir()) / 2**20),
+        "registry_rows": _registry_rows(run_dir / "ingest.log"),
+        "warehouse_mb": warehouse_mb,
+        "generation": asdict(generation) if generation else None,
+        "stages": [asdict(t) for t in stages],
+        "end_to_end": asdict(end_to_end) if end_to_end else None,
+        "slowest_build_nodes": slowest,
+        "registry_model_rows": rows,
+        "targets": {
+            "wall_s": SCALE_SECONDS,
+            "peak_rss_gb": SCALE_RSS_GB,
+            "met": end_to_end is not None
+            and end_to_end.wall_s <= SCALE_SECONDS
+            and end_to_end.peak_rss_mb / 1024 <= SCALE_RSS_GB,
+        },
+    }
+
+
+def _end_to_end(folders: list[Path], run_dir: Path) -> Timing:
+    """`trd run` of every dataset into a fresh warehouse, deleted afterwards."""
+    warehouse = run_dir / "e2e.duckdb"
+    command = [TRD, "--warehouse", str(warehouse), "run", *map(str, folders)]
+    try:
+        return timed(
+            "trd run (end to end)",
+            [*command, "--out", str(run_dir / "site_e2e")],
+            run_dir / "e2e.log",
+        )
+    finally:
+        warehouse.unlink(missing_ok=True)
+
+
+def _generated(folder: Path, persons: int, run_dir: Path) -> Timing | None:
+    """Generate the datasets under /usr/bin/time once, and keep that timing beside them; a
+    cached folder returns the timing of its generation (None if it was made otherwise)."""
+    record = folder / ".generation.json"
+    if not (folder / ".complete").exists():
+        timing = timed(
+            "generate data",
+            [TRD, "demo", "--data", str(folder), "--persons", str(persons), "--data-only"],
+            run_dir / "generate.log",
+        )
+        record.write_text(json.dumps(asdict(timing)) + "\n")
+        (folder / ".complete").touch()
+    if not record.exists():
+        return None
+    fields = json.loads(record.read_text())
+    return Timing(**{**fields, "load_average": tuple(fields.get("load_average", ()))})
+
+
+def _registry_rows(log: Path) -> int | None:
+    """The rows the registry's ingest reported loading ("loaded 28,123,456 rows")."""
+    match = re.search(r"loaded ([\d,]+) rows", log.read_text())
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def slowest_nodes(run_results: Path, n: int = 12) -> list[dict[str, object]]:
+    """dbt's slowest nodes of the last build (target/run_results.json): where its time went."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:n]
+    return [
+        {"node": r["unique_id"], "seconds": round(r["execution_time"], 1), "status": r["status"]}
+        for r in ranked
+    ]
+
+
+def scale_markdown(run: dict[str, object]) -> str:
+    """The scale run as the table docs/performance.md quotes."""
+    lines = [
+        f"Scale run {run['started']} on {run['machine']}, {run['persons']:,} persons "
+        f"({run['registry_rows'] or 0:,} registry rows, {run['input_mb']:,} MB of CSV; "
+        f"warehouse {run['warehouse_mb']:,} MB), TRD_MEMORY_LIMIT {run['memory_limit']}.",
+        "",
+        "| stage | wall s | CPU s | CPU / wall | peak RSS MB | spill MB | load average at start |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    e2e, target = run["end_to_end"], run["targets"]
+    first = [run["generation"]] if run["generation"] else []
+    for t in [*first, *run["stages"], *([e2e] if e2e else [])]:
+        ratio = t["cpu_s"] / t["wall_s"] if t["wall_s"] else 0.0
+        lines.append(
+            f"| {t['stage']} | {t['wall_s']:.1f} | {t['cpu_s']:.1f} | {ratio:.2f} | "
+            f"{t['peak_rss_mb']:,.0f} | {t['spill_mb']:,.0f} | "
+            f"{' / '.join(map(str, t['load_average']))} |"
+        )
+    if e2e:
+        lines += [
+            "",
+            f"`trd run` end to end: {e2e['wall_s']:.0f} s wall, peak RSS "
+            f"{e2e['peak_rss_mb'] / 1024:.2f} GiB (target <= {target['wall_s']:.0f} s and <= "
+            f"{target['peak_rss_gb']:.0f} GiB): {'met' if target['met'] else 'MISSED'}.",
+        ]
+    lines += [
+        "",
+        "| slowest build nodes | s |",
+        "|---|---|",
+        *(f"| {n['node']} | {n['seconds']} |" for n in run["slowest_build_nodes"]),
+    ]
+    steps = next(t for t in run["stages"] if t["stage"] == "ingest")["steps"]
+    if steps:
+        lines += ["", "| registry ingest step | s |", "|---|---|"]
+        lines += [f"| {name} | {seconds:.1f} |" for name, seconds in steps.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _forget_dataset(warehouse: Path, dataset: str) -> None:
@@ -473,9 +651,22 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench_data" / "runs")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--from-json", type=Path, help="only redraw the table and plot")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="PERSONS",
+        help="instead of the sizes, the scale run at this size (opt-in; 10000000: the "
+        "10M-person run, ~30 GB of CSV, about 40 min): docs/scale-out.md",
+    )
+    parser.add_argument(
+        "--no-e2e", action="store_true", help="scale run: the stages only, not `trd run`"
+    )
     args = parser.parse_args()
     if args.from_json:
         write_outputs(json.loads(args.from_json.read_text()), args.out)
+        return
+    if args.scale:
+        write_scale_outputs(run_scale(args.scale, args.data, args.work, args.no_e2e), args.out)
         return
     persons = sorted(p for p in args.persons if not (args.skip_5m and p >= FIVE_MILLION))
     started = datetime.now(UTC)
@@ -498,6 +689,30 @@ def main() -> None:
         "met": best["wall_s"] <= E2E_SECONDS and best["peak_rss_mb"] / 1024 <= E2E_RSS_GB,
     }
     write_outputs(result, args.out)
+
+
+def run_scale(persons: int, data: Path, work: Path, no_e2e: bool) -> dict[str, object]:
+    """The scale run with the facts of the machine and the settings it ran with."""
+    from core.settings import memory_limit
+
+    started = datetime.now(UTC)
+    return {
+        "started": f"{started:%Y-%m-%d %H:%M} UTC",
+        "machine": f"{os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"CPython {platform.python_version()}, DuckDB {duckdb.__version__}",
+        "memory_limit": memory_limit(),
+        **scale_run(persons, data, work, e2e=not no_e2e),
+    }
+
+
+def write_scale_outputs(run: dict[str, object], out: Path) -> None:
+    """scale_<persons>.json and .md in `out`; the table also on stdout."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"scale_{run['persons']}"
+    stem.with_suffix(".json").write_text(json.dumps(run, indent=1) + "\n")
+    stem.with_suffix(".md").write_text(scale_markdown(run))
+    print(scale_markdown(run))
 
 
 def write_outputs(result: dict[str, object], out: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,34 @@ def warehouse_path(
     else:
         value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
     return Path(value).expanduser().resolve()
+
+
+MEMORY_LIMIT_ENV = "TRD_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "40%"
+"""DuckDB's memory cap for ingest, build and check: 40% of the machine's memory (DuckDB reads
+the percentage against the memory it sees), 9.4 GiB on a 24 GiB machine. Beyond it DuckDB
+spills to `<warehouse>.tmp/` beside the warehouse file, so the peak stays bounded at any size;
+the rest of the process (Python, Polars' batches, GX) comes on top (docs/performance.md).
+profiles.yml repeats this default for a plain `dbt build` (a test keeps them equal)."""
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """`TRD_MEMORY_LIMIT` (e.g. `8GB`, `6GiB`, `50%`), else 40% of the machine's memory."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    if not _MEMORY_LIMIT.fullmatch(value):
+        raise ConfigError(
+            f"{MEMORY_LIMIT_ENV}={value!r} is not a memory size",
+            f"set {MEMORY_LIMIT_ENV} to an amount such as 8GB or 6GiB, or a share of the "
+            "machine's memory such as 40%, or unset it for the default (40%)",
+        )
+    return value
+
+
+def duckdb_config() -> dict[str, str]:
+    """The settings of every connection that does heavy work on the warehouse (ingest, check;
+    dbt's come from profiles.yml)."""
+    return {"memory_limit": memory_limit()}
 
 
 DATA_DOCS_ENV = "TRD_DATA_DOCS"

@@ -29,7 +29,7 @@ from great_expectations.data_context import AbstractDataContext
 from core import console, interrupts
 from core.errors import ConfigError
 from core.outputs import output_file, output_folder
-from core.settings import DATA_DOCS_ENV, data_docs_dir
+from core.settings import DATA_DOCS_ENV, data_docs_dir, duckdb_config
 from core.warehouse import open_warehouse
 from expectations import concept_diagnostics, dialect
 from expectations import data_docs as docs_site
@@ -68,7 +68,7 @@ def check(
         with _spark_warehouse(warehouse, missing_fix) as con, dialect.engine("spark"):
             outcome = _check(con, warehouse, junit, data_docs, gate_run, started)
     else:
-        duck = open_warehouse(warehouse, "check", missing_fix=missing_fix)
+        duck = open_warehouse(warehouse, "check", missing_fix=missing_fix, config=duckdb_config())
         try:
             outcome = _check(duck, warehouse, junit, data_docs, gate_run, started)
         finally:

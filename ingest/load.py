@@ -39,6 +39,7 @@ import duckdb
 from core import console, interrupts
 from core.contracts import TABLES
 from core.errors import ConfigError, TrdError, one_or_many
+from core.settings import duckdb_config
 from core.warehouse import open_warehouse
 from ingest.commit import audit_rejection, commit, now
 from ingest.config import CONFIG_FILE, DatasetConfig, read_config
@@ -64,9 +65,6 @@ from ingest.validate import (
     check_required_files,
 )
 
-MEMORY_LIMIT = "4GB"
-"""DuckDB's memory cap during ingest; data beyond it spills to `<warehouse>.tmp/`.
-(DuckDB's own progress bar is off: ingest prints its own progress, per file, on stderr.)"""
 Status = Literal["loaded", "unchanged"]
 PHASES_LABEL = "time spent:"
 """Starts the line under a load's summary (`-v`) with the seconds of each step; the same seconds
@@ -212,8 +210,10 @@ def _not_a_dataset_folder(folder: Path) -> ConfigError | None:
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing; another writer's lock becomes `WarehouseBusy`."""
-    con = open_warehouse(warehouse, "ingest", create=True, config={"memory_limit": MEMORY_LIMIT})
+    """Open the warehouse for writing; another writer's lock becomes `WarehouseBusy`.
+    DuckDB's memory cap is `TRD_MEMORY_LIMIT` (beyond it, it spills to `<warehouse>.tmp/`);
+    its own progress bar is off: ingest prints its own progress, per file, on stderr."""
+    con = open_warehouse(warehouse, "ingest", create=True, config=duckdb_config())
     con.execute("set enable_progress_bar = false")
     # rows carry their own _row_number, so DuckDB may write them in any order (faster inserts)
     con.execute("set preserve_insertion_order = false")

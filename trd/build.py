@@ -32,7 +32,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from core import console, interrupts
 from core.errors import ConfigError, TrdError
-from core.settings import REPO_ROOT, SPARK_WAREHOUSE_ENV
+from core.settings import MEMORY_LIMIT_ENV, REPO_ROOT, SPARK_WAREHOUSE_ENV, memory_limit
 from core.warehouse import open_warehouse
 from expectations.store import create_dq_schema
 from ingest.schema import create_raw_schema
@@ -61,6 +61,7 @@ def build(warehouse: Path, select: str | None = None, engine: str = "duckdb") ->
     """
     warehouse = Path(warehouse)
     started = time.perf_counter()
+    memory_limit()  # a bad TRD_MEMORY_LIMIT is refused before the warehouse is touched
     if engine == "spark":
         from trd.spark_build import build_on_spark
 
@@ -177,10 +178,13 @@ def _ensure_raw_schema(warehouse: Path) -> None:
 
 @contextmanager
 def _dbt_environment(warehouse: Path, engine: str) -> Iterator[None]:
-    """profiles.yml reads TRD_WAREHOUSE (or TRD_SPARK_WAREHOUSE); DO_NOT_TRACK stops dbt's
-    tracking call from hanging."""
+    """profiles.yml reads TRD_WAREHOUSE (or TRD_SPARK_WAREHOUSE) and TRD_MEMORY_LIMIT (checked
+    here, so that a bad value is a message, not a dbt error); DO_NOT_TRACK stops dbt's tracking
+    call from hanging."""
     variable = SPARK_WAREHOUSE_ENV if engine == "spark" else "TRD_WAREHOUSE"
-    saved = {name: os.environ.get(name) for name in (variable, "DO_NOT_TRACK", QUIET_TRACKER)}
+    names = (variable, MEMORY_LIMIT_ENV, "DO_NOT_TRACK", QUIET_TRACKER)
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ[MEMORY_LIMIT_ENV] = memory_limit()
     os.environ[variable] = str(warehouse)
     os.environ["DO_NOT_TRACK"] = "1"
     # dbt's multiprocessing resource tracker, a child process, would print a warning about
