@@ -22,11 +22,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 demo: env ## generate demo data, run the whole pipeline, render the reports
 	$(VENV)/bin/trd demo
 
-# One process by default: on the shared 2-core machine two pytest-xdist workers took twice the
-# wall and CPU time of one (tests/registry back to back, 2026-12-07). TEST_WORKERS=2 runs two
-# workers; tests/conftest.py then keeps the tests that share a session build in one worker
-# (everything under tests/spark/ too) and hands out the longest groups first.
-TEST_WORKERS ?= 0
+# Two pytest-xdist workers by default (TEST_WORKERS=0: one process): the Spark tests (about
+# 7 min, one JVM) run in one worker while the other takes the rest; tests/conftest.py keeps the
+# tests that share a session build in one worker and hands out the longest groups first. On a
+# 2-core machine already busy with other work, one process is faster (TEST_WORKERS=0).
+TEST_WORKERS ?= 2
 test: env ## run every test
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 

@@ -119,10 +119,9 @@ def _ingest_spark(planned: Sequence[Planned], warehouse: Path, gate: RawGate) ->
 
     with catalogue_errors(warehouse, "ingest"):
         spark = session(warehouse)
+        spark.sql("show databases").collect()  # the catalogue is free (else: exit 75)
         if store_path(warehouse).exists():  # finish an interrupted publication first
             ensure_published(spark, warehouse, "ingest")
-        else:  # a new folder: only make sure that no other process holds its catalogue
-            spark.sql("show databases").collect()
         code = _ingest_all(planned, store_path(warehouse), gate)
         ensure_published(spark, warehouse, "ingest")
     return code

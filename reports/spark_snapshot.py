@@ -19,14 +19,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from core.errors import ConfigError
-from core.settings import ENGINE_ENV
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -95,17 +93,11 @@ def cms_views(warehouse: Path) -> dict[str, str]:
     from core.spark import session
     from trd.build import run_dbt
 
-    with _spark_target():
-        result = run_dbt(
-            [
-                "compile",
-                "--select",
-                "path:models/reporting",
-                "--vars",
-                "{suppression_override: cms}",
-            ],
-            warehouse,
-        )
+    result = run_dbt(
+        ["compile", "--select", "path:models/reporting", "--vars", "{suppression_override: cms}"],
+        warehouse,
+        engine="spark",
+    )
     if not result.success or result.result is None:
         raise ConfigError(
             rule=f"the reporting models could not be compiled with cms suppression on {warehouse}",
@@ -146,16 +138,3 @@ def _dependency_order(models: dict[str, Any]) -> Iterator[Any]:
 
     for unique_id in sorted(models):
         yield from visit(unique_id)
-
-
-@contextmanager
-def _spark_target() -> Iterator[None]:
-    saved = os.environ.get(ENGINE_ENV)
-    os.environ[ENGINE_ENV] = "spark"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(ENGINE_ENV, None)
-        else:
-            os.environ[ENGINE_ENV] = saved

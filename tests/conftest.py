@@ -1,12 +1,12 @@
 """Session fixtures every folder shares: dbt's scratch folders and the one bare build; and how
-`make test TEST_WORKERS=2` splits the suite between two processes.
+`make test` splits the suite between two processes.
 
 dbt's target/ and logs/ go to one session tmp folder (DBT_TARGET_PATH, DBT_LOG_PATH), set
 before any test runs: no test disturbs, or is disturbed by, a `dbt build` someone runs in the
 checkout, and every build of the session goes through the same runner (`support.dbt`).
 
-`make test TEST_WORKERS=2` runs two pytest-xdist workers (`-n 2 --dist loadgroup
---no-loadscope-reorder`, Makefile; the default is one process). Each worker is a pytest
+`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup --no-loadscope-reorder`,
+Makefile; `TEST_WORKERS=0`: one process). Each worker is a pytest
 session of its own, so a session fixture runs once per worker that needs it. Every test is
 put in an xdist group (`xdist_group`), and a group runs in one worker:
 - a folder whose conftest builds something per session (`SHARED_BY_FOLDER`: a built warehouse,
@@ -38,6 +38,7 @@ SHARED_BY_FOLDER = frozenset({"benchmarks", "biomarkers", "demo", "ingest", "rep
 SHARED_HERE = ("bare_build",)
 """Session fixtures of this conftest worth building once: the files using one share a group."""
 LONGEST_FIRST = (
+    "spark",
     "fuzz/test_fuzz.py",
     "bare_build",
     "test_cli_end_to_end.py",

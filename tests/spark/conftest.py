@@ -22,6 +22,7 @@ from support.warehouse import new_warehouse
 
 from demo import generate
 from expectations.gate import RawChecks
+from expectations.store import create_dq_schema
 from ingest.load import ingest_datasets
 from ingest.publish import CURRENT, PARQUET, store_path
 from trd.build import BUILD_ARGS, run_dbt
@@ -59,6 +60,8 @@ def spark_parity(tmp_path_factory: pytest.TempPathFactory, spark, spark_warehous
     assert ingest_datasets(demo, spark_warehouse, RawChecks(), "spark") == 0
     for path in (duck, spark_store):
         edit_after_load(path)
+    with duckdb.connect(str(duck)) as con:  # as `trd build` does (Spark's build makes its own)
+        create_dq_schema(con)
     # the store changed behind the load protocol's back (its load_audit did not): without the
     # commit marker, the build publishes the store to Spark again
     (spark_warehouse / PARQUET / CURRENT).unlink()

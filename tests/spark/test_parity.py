@@ -18,7 +18,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 from models.test_marts_on_handmade_data import EXPECTED_RATES
-from support.engines import Parity
+from support.engines import Parity, compared
 
 pytestmark = pytest.mark.timeout(1800)  # the session's Spark build: about 4 min idle, 15 under load
 RELATIVE = 1e-12
@@ -37,10 +37,6 @@ def relations(parity: Parity) -> list[str]:
         ]
     finally:
         con.close()
-
-
-def compared(column: str) -> bool:
-    return not (column.endswith("load_id") or column.endswith("_at") or column == "build_id")
 
 
 def normal(value: object) -> object:
