@@ -64,9 +64,13 @@ def xdist_group(test_file: Path, fixtures: set[str]) -> str:
     return folder if folder in SHARED_BY_FOLDER else relative.as_posix()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test with its xdist group, and order the groups longest first (the order of
-    the tests within a group is kept)."""
+    the tests within a group is kept). `tryfirst`: before xdist's own hook, which turns the
+    marks into the `@group` suffix its scheduler reads (it works with pytest 8 only: pytest 9
+    builds the node id differently and the suffix is lost, so every test was scheduled alone
+    and each worker ran every session build; pyproject.toml pins pytest<9)."""
     fixtures: dict[Path, set[str]] = {}
     for item in items:
         fixtures.setdefault(item.path, set()).update(getattr(item, "fixturenames", ()))
