@@ -39,16 +39,6 @@ PARQUET = "raw-parquet"
 CURRENT = "CURRENT"
 FORMAT = "timestamps-as-instants"
 """How the Parquet files are written: a change republishes every warehouse's raw tables."""
-SPARK_TYPES = {
-    "VARCHAR": "string",
-    "INTEGER": "int",
-    "BIGINT": "bigint",
-    "DOUBLE": "double",
-    "BOOLEAN": "boolean",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",  # naive UTC in DuckDB; Spark's session time zone is UTC
-}
-"""DuckDB types of the raw and dq DDL and the Spark type of the same values."""
 
 
 def store_path(warehouse: Path) -> Path:
