@@ -84,8 +84,8 @@ def build_on_spark(
         last = dbt(downstream, "last", nodes)
         if not last.success or not tests:
             return [first, last]
-        tests = dbt(["test", "--select", *names], "last")
-        return [first, last, tests]
+        python_tests = dbt(["test", "--select", *names], "last")
+        return [first, last, python_tests]
 
 
 @dataclass(frozen=True)
