@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from core.errors import ConfigError
+from expectations.spark_sql import SparkSQL
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -41,9 +42,13 @@ CMS_PREFIX = "trd_cms__"
 def snapshot(spark: SparkSession, warehouse: Path, suppression: str | None = None) -> Path:
     """Copy what the report reads from the Spark warehouse `warehouse` (a folder) into
     `<warehouse>/report-snapshot.duckdb` (replaced whole); return its path."""
+    catalogue = SparkSQL(spark)
+    raw = catalogue.tables("raw")
     relations = {
-        (schema, name): f"{schema}.{name}" for schema in SCHEMAS for name in _tables(spark, schema)
-    } | {("raw", name): f"raw.{name}" for name in RAW_TABLES if name in _tables(spark, "raw")}
+        (schema, name): f"{schema}.{name}"
+        for schema in SCHEMAS
+        for name in sorted(catalogue.tables(schema))
+    } | {("raw", name): f"raw.{name}" for name in RAW_TABLES if name in raw}
     if ("reporting", "response_rates") not in relations:
         raise ConfigError(
             rule=f"Spark warehouse {warehouse} has no reporting views (reporting.response_rates)",
@@ -66,12 +71,6 @@ def snapshot(spark: SparkSession, warehouse: Path, suppression: str | None = Non
         con.close()
     os.replace(partial, target)
     return target
-
-
-def _tables(spark: SparkSession, schema: str) -> list[str]:
-    if not spark.catalog.databaseExists(schema):
-        return []
-    return sorted(t.name for t in spark.catalog.listTables(schema) if not t.isTemporary)
 
 
 def naive_timestamps(frame: DataFrame) -> DataFrame:
@@ -107,7 +106,7 @@ def cms_views(warehouse: Path) -> dict[str, str]:
         r.node.unique_id: r.node for r in result.result.results if r.node.resource_type == "model"
     }
     spark = session(warehouse)
-    built = set(_tables(spark, "reporting"))
+    built = SparkSQL(spark).tables("reporting")
     views: dict[str, str] = {}
     renames: dict[str, str] = {}
     for node in _dependency_order(models):
