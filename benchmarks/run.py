@@ -32,7 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from core.settings import REPO_ROOT
+from core.settings import ENGINES, REPO_ROOT
+from ingest.publish import STORE
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 PYTHON = sys.executable
@@ -142,10 +143,15 @@ def _warehouse_of(command: list[str]) -> Path | None:
     return duckdb_files[-1] if duckdb_files else None
 
 
+def _audit_file(warehouse: Path) -> Path:
+    """Where `raw.load_audit` is: the DuckDB warehouse, or a Spark folder's load store."""
+    return warehouse / STORE if warehouse.is_dir() else warehouse
+
+
 def _load_ids(warehouse: Path) -> set[str]:
-    if not warehouse.exists():
+    if not _audit_file(warehouse).exists():
         return set()
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(_audit_file(warehouse)), read_only=True)
     try:
         return {r[0] for r in con.execute("select distinct load_id from raw.load_audit").fetchall()}
     finally:
@@ -155,7 +161,7 @@ def _load_ids(warehouse: Path) -> set[str]:
 def ingest_steps(command: list[str], loads_before: set[str]) -> dict[str, float]:
     """The seconds of each step of the loads a `trd ingest` process committed, summed over its
     datasets, as ingest recorded them (raw.load_audit.phase_seconds), not as it printed them."""
-    con = duckdb.connect(str(_warehouse_of(command)), read_only=True)
+    con = duckdb.connect(str(_audit_file(_warehouse_of(command))), read_only=True)
     try:
         rows = con.execute(
             "select load_id, any_value(phase_seconds) from raw.load_audit "
@@ -285,37 +291,46 @@ def bench_size(persons: int, data: Path, work: Path, repeat: int) -> dict[str, o
     }
 
 
-def scale_run(persons: int, data: Path, work: Path, e2e: bool = True) -> dict[str, object]:
+def scale_run(
+    persons: int, data: Path, work: Path, e2e: bool = True, engine: str = "duckdb"
+) -> dict[str, object]:
     """How far one machine goes (docs/scale-out.md#how-far-one-machine-goes): the data's
     generation (timed apart: not part of the pipeline), each stage as its own process on one
     warehouse, then `trd run` of all datasets into a fresh one (the target). No baselines: at
-    this size the question is whether each stage fits the machine, not its ratio to DuckDB."""
+    this size the question is whether each stage fits the machine, not its ratio to DuckDB.
+    `engine="spark"` runs the same commands with `--engine spark` on a warehouse folder (the
+    point there is that the same code path works at size, not speed)."""
     folder = data / f"persons_{persons}"
-    run_dir = work / f"scale_{persons}"
+    run_dir = work / _scale_name(persons, engine)
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     generation = _generated(folder, persons, run_dir)
     folders = dataset_folders(data, persons)
     trials, registry = folders[:-1], folders[-1]
-    warehouse = run_dir / "warehouse.duckdb"
-    trd = [TRD, "--warehouse", str(warehouse)]
-    print(f"== scale run, {persons:,} persons (load average {os.getloadavg()[0]:.2f})", flush=True)
+    warehouse = run_dir / ("warehouse.duckdb" if engine == "duckdb" else "spark-warehouse")
+    trd = [TRD, "--engine", engine, "--warehouse", str(warehouse)]
+    print(
+        f"== scale run, {persons:,} persons on {engine} (load average {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     stages = [
         timed("ingest trials", [*trd, "ingest", *map(str, trials)], run_dir / "trials.log"),
         timed("ingest", [*trd, "ingest", str(registry)], run_dir / "ingest.log"),
         timed("build", [*trd, "build"], run_dir / "build.log"),
     ]
-    slowest = slowest_nodes(REPO_ROOT / "target" / "run_results.json")
+    # on Spark target/run_results.json holds only the last of the build's three dbt runs
+    slowest = slowest_nodes(REPO_ROOT / "target" / "run_results.json") if engine == "duckdb" else []
     stages += [
         timed("check", [*trd, "check"], run_dir / "check.log"),
         timed("report", [*trd, "report", "--out", str(run_dir / "site")], run_dir / "report.log"),
     ]
-    rows = _model_sizes(warehouse)
-    warehouse_mb = round(warehouse.stat().st_size / 2**20)
-    warehouse.unlink()  # the disk is shared: one 10M warehouse at a time
-    end_to_end = _end_to_end(folders, run_dir) if e2e else None
+    rows = _model_sizes(warehouse) if engine == "duckdb" else {}
+    warehouse_mb = round(_tree_mb(warehouse))
+    _remove(warehouse)  # the disk is shared: one 10M warehouse at a time
+    end_to_end = _end_to_end(folders, run_dir, engine) if e2e else None
     return {
         "persons": persons,
+        "engine": engine,
         "input_mb": round(sum(f.stat().st_size for p in folders for f in p.iterdir()) / 2**20),
         "registry_rows": _registry_rows(run_dir / "ingest.log"),
         "warehouse_mb": warehouse_mb,
@@ -334,10 +349,10 @@ def scale_run(persons: int, data: Path, work: Path, e2e: bool = True) -> dict[st
     }
 
 
-def _end_to_end(folders: list[Path], run_dir: Path) -> Timing:
+def _end_to_end(folders: list[Path], run_dir: Path, engine: str = "duckdb") -> Timing:
     """`trd run` of every dataset into a fresh warehouse, deleted afterwards."""
-    warehouse = run_dir / "e2e.duckdb"
-    command = [TRD, "--warehouse", str(warehouse), "run", *map(str, folders)]
+    warehouse = run_dir / ("e2e.duckdb" if engine == "duckdb" else "e2e-spark")
+    command = [TRD, "--engine", engine, "--warehouse", str(warehouse), "run", *map(str, folders)]
     try:
         return timed(
             "trd run (end to end)",
@@ -345,7 +360,26 @@ def _end_to_end(folders: list[Path], run_dir: Path) -> Timing:
             run_dir / "e2e.log",
         )
     finally:
-        warehouse.unlink(missing_ok=True)
+        _remove(warehouse)
+
+
+def _scale_name(persons: int, engine: str) -> str:
+    """scale_10000000 (DuckDB, as before the engine option), scale_1000000_spark."""
+    return f"scale_{persons}" + ("" if engine == "duckdb" else f"_{engine}")
+
+
+def _tree_mb(path: Path) -> float:
+    """The size of a DuckDB file or of a Spark warehouse folder with all it holds, in MB."""
+    if path.is_file():
+        return path.stat().st_size / 2**20
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _generated(folder: Path, persons: int, run_dir: Path) -> Timing | None:
@@ -388,6 +422,7 @@ def scale_markdown(run: dict[str, object]) -> str:
     """The scale run as the table docs/performance.md quotes."""
     lines = [
         f"Scale run {run['started']} on {run['machine']}, {run['persons']:,} persons "
+        f"on {run.get('engine', 'duckdb')} "
         f"({run['registry_rows'] or 0:,} registry rows, {run['input_mb']:,} MB of CSV; "
         f"warehouse {run['warehouse_mb']:,} MB), TRD_MEMORY_LIMIT {run['memory_limit']}.",
         "",
@@ -661,12 +696,20 @@ def main() -> None:
     parser.add_argument(
         "--no-e2e", action="store_true", help="scale run: the stages only, not `trd run`"
     )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="scale run: the engine (spark: the same commands with --engine spark)",
+    )
     args = parser.parse_args()
     if args.from_json:
         write_outputs(json.loads(args.from_json.read_text()), args.out)
         return
     if args.scale:
-        write_scale_outputs(run_scale(args.scale, args.data, args.work, args.no_e2e), args.out)
+        write_scale_outputs(
+            run_scale(args.scale, args.data, args.work, args.no_e2e, args.engine), args.out
+        )
         return
     persons = sorted(p for p in args.persons if not (args.skip_5m and p >= FIVE_MILLION))
     started = datetime.now(UTC)
@@ -691,7 +734,9 @@ def main() -> None:
     write_outputs(result, args.out)
 
 
-def run_scale(persons: int, data: Path, work: Path, no_e2e: bool) -> dict[str, object]:
+def run_scale(
+    persons: int, data: Path, work: Path, no_e2e: bool, engine: str = "duckdb"
+) -> dict[str, object]:
     """The scale run with the facts of the machine and the settings it ran with."""
     from core.settings import memory_limit
 
@@ -702,14 +747,14 @@ def run_scale(persons: int, data: Path, work: Path, no_e2e: bool) -> dict[str, o
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
         f"CPython {platform.python_version()}, DuckDB {duckdb.__version__}",
         "memory_limit": memory_limit(),
-        **scale_run(persons, data, work, e2e=not no_e2e),
+        **scale_run(persons, data, work, e2e=not no_e2e, engine=engine),
     }
 
 
 def write_scale_outputs(run: dict[str, object], out: Path) -> None:
-    """scale_<persons>.json and .md in `out`; the table also on stdout."""
+    """scale_<persons>[_spark].json and .md in `out`; the table also on stdout."""
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"scale_{run['persons']}"
+    stem = out / _scale_name(run["persons"], run["engine"])
     stem.with_suffix(".json").write_text(json.dumps(run, indent=1) + "\n")
     stem.with_suffix(".md").write_text(scale_markdown(run))
     print(scale_markdown(run))

@@ -113,3 +113,18 @@ def test_a_second_process_on_the_same_spark_warehouse_is_told_to_wait(
     assert result.returncode == 75, result.stderr[-2000:]
     assert f"another process is using the Spark warehouse {spark_parity.spark}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_scale_benchmark_reads_a_spark_folders_load_steps_and_size(
+    spark_parity: Parity,
+) -> None:
+    # given the session's Spark warehouse folder, into which the demo datasets were ingested
+    from benchmarks.run import STAGING, _tree_mb, ingest_steps
+
+    folder = spark_parity.spark
+    # when the benchmark harness reads what a `trd --engine spark ingest` process committed
+    steps = ingest_steps(["trd", "--engine", "spark", "--warehouse", str(folder), "ingest"], set())
+    # then it finds the loads' steps in the folder's load store, as it does in a DuckDB file
+    assert list(steps)[:2] == ["hashing", STAGING] and steps[STAGING] > 0
+    # and the folder's size counts its Parquet tables beside the load store
+    assert _tree_mb(folder) > _tree_mb(store_path(folder)) > 0
