@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+import duckdb
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -34,6 +35,8 @@ from registry_omop import (
 )
 from statsmodels.stats.weightstats import DescrStatsW
 from support.warehouse import query
+
+from trd.docs.sources import models
 
 OPEN, CMS = "REG-OPEN", "REG-CMS"
 RECURRENT_MDD = 4282316
@@ -312,6 +315,27 @@ def test_the_covariates_of_the_fit_are_the_seeds_and_every_comparison_is_fitted(
            group by all order by all""",
     )
     assert statuses == [(d, a, "fitted", 1) for d in (CMS, OPEN) for a in ("locf", "nri", "oc")]
+
+
+@pytest.mark.parametrize("mart", ["adjusted_comparisons", "covariate_balance"])
+def test_the_python_marts_write_the_types_their_yaml_declares(warehouse: Path, mart: str) -> None:
+    # dbt enforces no contract on a Python model; the YAML's data_type states what it writes
+    # (and what tests/reports lays the mart out with), so a changed frame type shows here
+    declared = next(m for m in models("marts") if m.name == mart).columns
+    with duckdb.connect() as con:  # DuckDB's own name of each declared type (string: VARCHAR)
+        wanted = {
+            c["name"]: con.execute(f"select typeof(cast(null as {c['data_type']}))").fetchall()[0][
+                0
+            ]
+            for c in declared
+        }
+    built = query(
+        warehouse,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = ?",
+        [mart],
+    )
+    assert dict(built) == wanted
 
 
 def test_adjusted_comparisons_rest_on_the_crude_denominators(warehouse: Path) -> None:

@@ -11,7 +11,6 @@ from report_warehouse import (
     Site,
     add_failing_run,
     build_reporting_views,
-    copy_warehouse,
     create_adjusted_marts,
     create_dq,
     create_marts,
@@ -19,6 +18,7 @@ from report_warehouse import (
     date_builds,
     render_site,
 )
+from support.warehouse import copy_warehouse
 
 
 @pytest.fixture(scope="session")

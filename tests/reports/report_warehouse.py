@@ -1,9 +1,10 @@
-"""A small warehouse for the report tests: marts written by SQL, reporting views built by dbt.
+"""A small warehouse for the report tests: mart rows stated here, reporting views built by dbt.
 
-The marts hold small cells on purpose (docs/privacy.md#small-cell-suppression): the tables below
-state every count, so a test
-can say which numbers must never reach a report. The pytest fixtures that build and render it
-once per session are in conftest.py.
+The marts hold small cells on purpose (docs/privacy.md#small-cell-suppression): the rows below
+state every count, so a test can say which numbers must never reach a report. Only the rows are
+written here: the mart tables are laid out by the dbt project's YAML (support.marts), `raw` by
+ingest's DDL, `dq` by the data-quality stage's, and the reporting views are built by dbt. The
+pytest fixtures that build and render it once per session are in conftest.py.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import contextlib
 import io
 import math
 import os
-import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 from support.dbt import dbt_run
+from support.marts import create_mart_tables, insert_rows
 
 from core.reference import small_cell_threshold
 from expectations.concept_diagnostics import DDL as CONCEPT_DIAGNOSTICS_DDL
@@ -54,23 +55,19 @@ class Rate:
     n_responders: int
     n_remitters: int
 
-    def row(self) -> tuple:
-        resp = wilson(self.n_responders, self.n)
-        rem = wilson(self.n_remitters, self.n)
-        return (
-            self.source,
-            self.dataset_id,
-            self.treatment_class,
-            self.scale,
-            self.timepoint,
-            self.analysis,
-            self.is_primary,
-            self.n,
-            self.n_responders,
-            *resp,
-            self.n_remitters,
-            *rem,
-        )
+    def row(self) -> dict[str, object]:
+        """The row as {column: value}, with the rates and Wilson intervals of the counts."""
+        response, response_low, response_high = wilson(self.n_responders, self.n)
+        remission, remission_low, remission_high = wilson(self.n_remitters, self.n)
+        return {
+            **asdict(self),
+            "response_rate": response,
+            "response_ci_low": response_low,
+            "response_ci_high": response_high,
+            "remission_rate": remission,
+            "remission_ci_low": remission_low,
+            "remission_ci_high": remission_high,
+        }
 
 
 def _r(ds: str, cls: str, tp: str, an: str, n: int, resp: int, rem: int) -> Rate:
@@ -112,6 +109,7 @@ RATES: tuple[Rate, ...] = (
     _r("TRIAL-C", "standard_ad", "D28", "nri", 56, 13, 11),
 )
 
+ATTRITION_COLUMNS = ("dataset_id", "step", "description", "n_remaining", "n_excluded")
 ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
     # REG-B: steps 3 and 4 exclude 6 and 2 persons, so every count above step 4's remaining 804
     # is hidden (A2, with the 5000 rows of person.csv in the provenance table); 804 and the
@@ -143,7 +141,7 @@ ATTRITION: tuple[tuple[str, int, str, int, int], ...] = (
 )
 
 
-def comparisons() -> list[tuple]:
+def comparisons() -> list[dict[str, object]]:
     """marts.response_comparisons rows for every class against its dataset's reference."""
     by_key = {(r.dataset_id, r.timepoint, r.analysis, r.treatment_class): r for r in RATES}
     rows = []
@@ -165,29 +163,30 @@ def comparisons() -> list[tuple]:
             else:
                 rr, rr_ci = None, (None, None)
             rows.append(
-                (
-                    r.dataset_id,
-                    r.scale,
-                    r.timepoint,
-                    r.analysis,
-                    outcome,
-                    r.treatment_class,
-                    "standard_ad",
-                    rd,
-                    rd - half,
-                    rd + half,
-                    rr,
-                    *rr_ci,
-                )
+                {
+                    "dataset_id": r.dataset_id,
+                    "scale": r.scale,
+                    "timepoint": r.timepoint,
+                    "analysis": r.analysis,
+                    "outcome": outcome,
+                    "treatment_class": r.treatment_class,
+                    "reference_class": "standard_ad",
+                    "risk_difference": rd,
+                    "risk_difference_ci_low": rd - half,
+                    "risk_difference_ci_high": rd + half,
+                    "risk_ratio": rr,
+                    "risk_ratio_ci_low": rr_ci[0],
+                    "risk_ratio_ci_high": rr_ci[1],
+                }
             )
     return rows
 
 
-def episodes() -> list[tuple]:
+def episodes() -> list[dict[str, object]]:
     """marts.cohort_episodes: REG-B has 7 ketamine episodes (C1); TRIAL-A 4 non-TRD per class
     (C3), and 88 - 84 = 4 esketamine episodes (85 - 81 standard_ad) outside its nri n (D1);
     TRIAL-C's 60 + 56 episodes are all TRD and all in the nri n."""
-    rows: list[tuple] = []
+    rows: list[dict[str, object]] = []
     plan = {
         ("registry", "REG-B", "ketamine"): 7,
         ("registry", "REG-B", "esketamine"): 37,
@@ -200,21 +199,25 @@ def episodes() -> list[tuple]:
     for (source, ds, cls), count in plan.items():
         for i in range(count):
             rows.append(
-                (
-                    source,
-                    ds,
-                    f"{cls}-{i}",
-                    cls,
-                    cls,
-                    30 + i % 50,
-                    "F" if i % 3 else "M",
-                    None if source == "registry" else 2,
-                    not (ds == "TRIAL-A" and i < 4),
-                )
+                {
+                    "source": source,
+                    "dataset_id": ds,
+                    "person_key": f"{cls}-{i}",
+                    "treatment_class": cls,
+                    "treatment": cls,
+                    "age": 30 + i % 50,
+                    "sex": "F" if i % 3 else "M",
+                    "prior_failures": None if source == "registry" else 2,
+                    "is_trd": not (ds == "TRIAL-A" and i < 4),
+                }
             )
     return rows
 
 
+PCT_CHANGE_COLUMNS = (
+    "source", "dataset_id", "treatment_class", "scale", "timepoint", "n", "mean_pct_change",
+    "ci_low", "ci_high",
+)  # fmt: skip
 PCT_CHANGE: tuple[tuple[str, str, str, str, str, int, float, float, float], ...] = (
     ("trial", "TRIAL-A", "esketamine", "MADRS", "H24", 80, -38.2, -42.0, -34.4),
     ("trial", "TRIAL-A", "esketamine", "MADRS", "D28", 61, -61.7, -66.0, -57.4),
@@ -304,6 +307,13 @@ ADJUSTED: tuple[tuple, ...] = (
 )
 """marts.adjusted_comparisons of REG-B at D7 (oc); the same rows at W6 are hidden with their
 crude comparison (ketamine's 7 episodes)."""
+ADJUSTED_ESTIMATES = (
+    "max_abs_smd_before", "max_abs_smd_after", "weighted_rate_treated",
+    "weighted_rate_reference", "risk_difference", "risk_difference_ci_low",
+    "risk_difference_ci_high", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high",
+    "e_value", "e_value_ci",
+)  # fmt: skip
+"""The columns of ADJUSTED after its class, outcome and imbalance flag."""
 
 BALANCE: tuple[tuple[str, int, float, float], ...] = (
     ("age", 1, 0.30, 0.04),
@@ -314,168 +324,110 @@ BALANCE: tuple[tuple[str, int, float, float], ...] = (
 
 
 def create_adjusted_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """marts.adjusted_comparisons, covariate_balance and propensity_overlap of REG-B (issue 16),
-    laid out as the dbt models write them."""
-    con.execute("""
-        create or replace table marts.adjusted_comparisons (
-            comparison_id bigint, model_id integer, dataset_id varchar, scale varchar,
-            timepoint varchar, analysis varchar, treatment_class varchar,
-            reference_class varchar, outcome varchar, n_treated bigint, n_reference bigint,
-            ps_status varchar, is_imbalanced boolean, max_abs_smd_before double,
-            max_abs_smd_after double, weighted_rate_treated double,
-            weighted_rate_reference double, risk_difference double,
-            risk_difference_ci_low double, risk_difference_ci_high double, risk_ratio double,
-            risk_ratio_ci_low double, risk_ratio_ci_high double, e_value double,
-            e_value_ci double)""")
-    con.execute("""
-        create or replace table marts.covariate_balance (
-            comparison_id bigint, model_id integer, dataset_id varchar, scale varchar,
-            timepoint varchar, analysis varchar, treatment_class varchar,
-            reference_class varchar, covariate varchar, covariate_order bigint,
-            n_treated bigint, n_reference bigint, mean_treated_before double,
-            mean_reference_before double, smd_before double, mean_treated_after double,
-            mean_reference_after double, smd_after double)""")
-    con.execute("""
-        create or replace table marts.propensity_overlap (
-            comparison_id integer, model_id integer, dataset_id varchar, scale varchar,
-            timepoint varchar, analysis varchar, treatment_class varchar,
-            reference_class varchar, ps_status varchar, n_treated integer, n_reference integer,
-            ps_min_treated double, ps_max_treated double, ps_min_reference double,
-            ps_max_reference double, overlap_low double, overlap_high double,
-            n_treated_outside_overlap integer, n_reference_outside_overlap integer,
-            weight_truncation_low double, weight_truncation_high double,
-            n_weights_truncated integer, ess_treated double, ess_reference double)""")
+    """marts.adjusted_comparisons, covariate_balance and propensity_overlap of REG-B (issue 16)."""
+    create_mart_tables(con, "adjusted_comparisons", "covariate_balance", "propensity_overlap")
     n = {r.treatment_class: r.n for r in RATES if r.dataset_id == "REG-B" and r.timepoint == "D7"}
     comparison = 0
     for cls in ("ketamine", "esketamine"):
         model = 1 if cls == "ketamine" else 2
         for timepoint in ("D7", "W6"):
             comparison += 1
-            rows = [a for a in ADJUSTED if a[0] == cls]
-            for a in rows:
-                con.execute(
-                    "insert into marts.adjusted_comparisons values " + _marks(25),
-                    [
-                        comparison,
-                        model,
-                        "REG-B",
-                        "PHQ9",
-                        timepoint,
-                        "oc",
-                        cls,
-                        "standard_ad",
-                        a[1],
-                        n[cls],
-                        n["standard_ad"],
-                        "fitted",
-                        a[2],
-                        *a[3:],
-                    ],
-                )
-            shift = 0.0 if cls == "ketamine" else 0.08
-            for covariate, order, before, after in BALANCE:
-                con.execute(
-                    "insert into marts.covariate_balance values " + _marks(18),
-                    [
-                        comparison,
-                        model,
-                        "REG-B",
-                        "PHQ9",
-                        timepoint,
-                        "oc",
-                        cls,
-                        "standard_ad",
-                        covariate,
-                        order,
-                        n[cls],
-                        n["standard_ad"],
-                        0.5,
-                        0.4,
-                        before,
-                        0.45,
-                        0.44,
-                        after + shift,
-                    ],
-                )
-            con.execute(
-                "insert into marts.propensity_overlap values " + _marks(24),
+            keys = {
+                "comparison_id": comparison,
+                "model_id": model,
+                "dataset_id": "REG-B",
+                "scale": "PHQ9",
+                "timepoint": timepoint,
+                "analysis": "oc",
+                "treatment_class": cls,
+                "reference_class": "standard_ad",
+            }
+            counts = {"n_treated": n[cls], "n_reference": n["standard_ad"]}
+            insert_rows(
+                con,
+                "marts.adjusted_comparisons",
                 [
-                    comparison,
-                    model,
-                    "REG-B",
-                    "PHQ9",
-                    timepoint,
-                    "oc",
-                    cls,
-                    "standard_ad",
-                    "fitted",
-                    n[cls],
-                    n["standard_ad"],
-                    0.05,
-                    0.8,
-                    0.01,
-                    0.7,
-                    0.05,
-                    0.7,
-                    0,
-                    12,
-                    0.2,
-                    9.0,
-                    2,
-                    20.0,
-                    120.0,
+                    {
+                        **keys,
+                        "outcome": a[1],
+                        **counts,
+                        "ps_status": "fitted",
+                        "is_imbalanced": a[2],
+                        **dict(zip(ADJUSTED_ESTIMATES, a[3:], strict=True)),
+                    }
+                    for a in ADJUSTED
+                    if a[0] == cls
+                ],
+            )
+            shift = 0.0 if cls == "ketamine" else 0.08
+            insert_rows(
+                con,
+                "marts.covariate_balance",
+                [
+                    {
+                        **keys,
+                        "covariate": covariate,
+                        "covariate_order": order,
+                        **counts,
+                        "mean_treated_before": 0.5,
+                        "mean_reference_before": 0.4,
+                        "smd_before": before,
+                        "mean_treated_after": 0.45,
+                        "mean_reference_after": 0.44,
+                        "smd_after": after + shift,
+                    }
+                    for covariate, order, before, after in BALANCE
+                ],
+            )
+            insert_rows(
+                con,
+                "marts.propensity_overlap",
+                [
+                    {
+                        **keys,
+                        "ps_status": "fitted",
+                        **counts,
+                        "ps_min_treated": 0.05,
+                        "ps_max_treated": 0.8,
+                        "ps_min_reference": 0.01,
+                        "ps_max_reference": 0.7,
+                        "overlap_low": 0.05,
+                        "overlap_high": 0.7,
+                        "n_treated_outside_overlap": 0,
+                        "n_reference_outside_overlap": 12,
+                        "weight_truncation_low": 0.2,
+                        "weight_truncation_high": 9.0,
+                        "n_weights_truncated": 2,
+                        "ess_treated": 20.0,
+                        "ess_reference": 120.0,
+                    }
                 ],
             )
 
 
 def create_marts(con: duckdb.DuckDBPyConnection, empty: bool = False) -> None:
-    """The six marts with docs/outputs.md#marts columns; `empty` leaves them without rows (no
+    """The five core marts, laid out by their dbt YAML; `empty` leaves them without rows (no
     episode)."""
-    con.execute("create schema if not exists marts")
-    con.execute("""
-        create or replace table marts.response_rates (
-            source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
-            timepoint varchar, analysis varchar, is_primary boolean, n integer,
-            n_responders integer, response_rate double, response_ci_low double,
-            response_ci_high double, n_remitters integer, remission_rate double,
-            remission_ci_low double, remission_ci_high double)""")
-    con.execute("""
-        create or replace table marts.response_comparisons (
-            dataset_id varchar, scale varchar, timepoint varchar, analysis varchar,
-            outcome varchar, treatment_class varchar, reference_class varchar,
-            risk_difference double, risk_difference_ci_low double,
-            risk_difference_ci_high double, risk_ratio double, risk_ratio_ci_low double,
-            risk_ratio_ci_high double)""")
-    con.execute("""
-        create or replace table marts.attrition (
-            dataset_id varchar, step integer, description varchar, n_remaining bigint,
-            n_excluded bigint)""")
-    con.execute("""
-        create or replace table marts.cohort_episodes (
-            source varchar, dataset_id varchar, person_key varchar, treatment_class varchar,
-            treatment varchar, age integer, sex varchar, prior_failures integer,
-            is_trd boolean)""")
-    con.execute("""
-        create or replace table marts.agg_pct_change (
-            source varchar, dataset_id varchar, treatment_class varchar, scale varchar,
-            timepoint varchar, n integer, mean_pct_change double, sd_pct_change double,
-            ci_low double, ci_high double)""")
+    create_mart_tables(
+        con, "response_rates", "response_comparisons", "attrition", "cohort_episodes",
+        "agg_pct_change",
+    )  # fmt: skip
     if empty:
         return
-    con.executemany(
-        "insert into marts.response_rates values " + _marks(16), [r.row() for r in RATES]
+    insert_rows(con, "marts.response_rates", [r.row() for r in RATES])
+    insert_rows(con, "marts.response_comparisons", comparisons())
+    insert_rows(
+        con, "marts.attrition", [dict(zip(ATTRITION_COLUMNS, a, strict=True)) for a in ATTRITION]
     )
-    con.executemany("insert into marts.response_comparisons values " + _marks(13), comparisons())
-    con.executemany("insert into marts.attrition values " + _marks(5), list(ATTRITION))
-    con.executemany("insert into marts.cohort_episodes values " + _marks(9), episodes())
-    con.executemany(
-        "insert into marts.agg_pct_change values " + _marks(10),
-        [(*row[:7], 20.0, *row[7:]) for row in PCT_CHANGE],
+    insert_rows(con, "marts.cohort_episodes", episodes())
+    insert_rows(
+        con,
+        "marts.agg_pct_change",
+        [
+            {**dict(zip(PCT_CHANGE_COLUMNS, row, strict=True)), "sd_pct_change": 20.0}
+            for row in PCT_CHANGE
+        ],
     )
-
-
-def _marks(k: int) -> str:
-    return "(" + ", ".join("?" * k) + ")"
 
 
 def create_provenance(con: duckdb.DuckDBPyConnection) -> None:
@@ -709,14 +661,6 @@ def build_reporting_views(warehouse: Path) -> None:
         "--indirect-selection",
         "cautious",
     )
-
-
-def copy_warehouse(source: Path, target_dir: Path) -> Path:
-    """A private copy of a built warehouse, for a test that changes data."""
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / "warehouse.duckdb"
-    shutil.copyfile(source, target)
-    return target
 
 
 class Page(HTMLParser):

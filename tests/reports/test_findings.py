@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from report_warehouse import Page, Site, copy_warehouse
+from report_warehouse import Page, Site
+from support.warehouse import copy_warehouse
 
 from core.settings import REPO_ROOT
 from reports.render import _kernel_env, parse_qmd, render_page_fallback, to_notebook

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from report_warehouse import Site, add_check_run, add_failing_run, copy_warehouse
+from report_warehouse import Site, add_check_run, add_failing_run
+from support.warehouse import copy_warehouse
 
 from core.errors import ConfigError, DataRejected
 from reports.render import publish_gate, render

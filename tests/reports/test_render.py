@@ -82,9 +82,11 @@ def hidden_rate_texts() -> set[str]:
     for r in RATES:
         key = (r.dataset_id, r.treatment_class, r.timepoint)
         row = r.row()
-        outcomes = [(row[9], row[10], row[11])] if key in hidden_response else []
+        response = (row["response_rate"], row["response_ci_low"], row["response_ci_high"])
+        remission = (row["remission_rate"], row["remission_ci_low"], row["remission_ci_high"])
+        outcomes = [response] if key in hidden_response else []
         if key in {("REG-B", "ketamine", "W6"), ("REG-B", "esketamine", "W6")}:
-            outcomes.append((row[13], row[14], row[15]))
+            outcomes.append(remission)
         for rate, low, high in outcomes:
             hidden.add(f"{100 * rate:.1f}% ({100 * low:.1f}–{100 * high:.1f})")
     return hidden

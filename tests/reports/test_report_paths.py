@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_warehouse import copy_warehouse
+from support.warehouse import copy_warehouse
 
 from trd.cli import main
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from report_warehouse import Page, Site, copy_warehouse
+from report_warehouse import Page, Site
+from support.warehouse import copy_warehouse
 
 from core.settings import force_cms_suppression
 from trd.cli import main
