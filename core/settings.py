@@ -52,9 +52,21 @@ def warehouse_path(
     `warehouse.duckdb` (a file) or `spark-warehouse` (a folder) in the working directory."""
     if engine_name == "spark":
         value = cli_value or os.environ.get(SPARK_WAREHOUSE_ENV) or DEFAULT_SPARK_WAREHOUSE
-    else:
-        value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
-    return Path(value).expanduser().resolve()
+        return Path(value).expanduser().resolve()
+    value = cli_value or os.environ.get("TRD_WAREHOUSE") or DEFAULT_WAREHOUSE
+    path = Path(value).expanduser().resolve()
+    if path.stem.lower() in RESERVED_CATALOGS:
+        raise ConfigError(
+            f"the warehouse file {path} is named {path.stem!r}, a name DuckDB keeps for itself: "
+            f"it opens the file as {path.stem}_db, so dbt would not find its tables",
+            f"give the file another name, e.g. --warehouse {path.with_name(DEFAULT_WAREHOUSE)}",
+        )
+    return path
+
+
+RESERVED_CATALOGS = ("main", "system", "temp")
+"""File names (without extension) DuckDB does not use as the database name: it attaches
+`main.duckdb` as `main_db`, while dbt-duckdb names the database after the file."""
 
 
 MEMORY_LIMIT_ENV = "TRD_MEMORY_LIMIT"

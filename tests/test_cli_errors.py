@@ -86,6 +86,12 @@ CASES = [
     ),
     Case("build_missing_warehouse", lambda t: [*_w(t), "build"], 2, "no warehouse at"),
     Case(
+        "warehouse_named_main",  # DuckDB opens main.duckdb as main_db: dbt would find no table
+        lambda t: [*_w(t, "main.duckdb"), "ingest", str(t / "a_folder")],
+        2,
+        "is named 'main', a name DuckDB keeps for itself",
+    ),
+    Case(
         "build_selects_nothing",
         lambda t: [*_w(t, "empty.duckdb"), "build", "--select", "no_such_model"],
         2,
