@@ -170,6 +170,14 @@ class _Relation:
     def project(self, selection: str) -> _Relation:
         return _Relation(self._frame.selectExpr(*(c.strip() for c in selection.split(","))))
 
+    def filter(self, condition: str) -> _Relation:
+        return _Relation(self._frame.where(condition))
+
+    def query(self, name: str, sql: str) -> _Relation:
+        """`sql` over this relation called `name` (DuckDB's `relation.query`)."""
+        self._frame.createOrReplaceTempView(name)
+        return _Relation(self._frame.sparkSession.sql(sql))
+
     def df(self) -> pd.DataFrame:
         """pandas as DuckDB's `.df()` gives it: integers with nulls become floats."""
         return self._frame.toArrow().to_pandas()

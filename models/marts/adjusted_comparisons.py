@@ -3,19 +3,26 @@ ratio with robust 95% intervals and E-values per registry comparison and outcome
 imbalanced when a weighted |SMD| exceeds var balance_smd_threshold. Formulas in
 propensity/estimates.py; this model only feeds them."""
 
+import pandas as pd
+
 from propensity import comparisons
+from propensity.members import member_chunks
 
 
 def model(dbt, session):
     dbt.config(materialized="table", contract={"enforced": False})  # dbt: no Python contracts
-    members = dbt.ref("int_adjustment__populations")
-    outcomes = ", ".join(comparisons.OUTCOMES.values())
-    members = members.project(
-        f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated, {outcomes}"
-    ).df()
     weights = dbt.ref("int_adjustment__propensity_scores")
     weights = weights.project(f"{comparisons.MODEL_ROW}, ps_status, weight").df()
     balance = dbt.ref("covariate_balance").df()
     threshold = float(dbt.config.get("balance_smd_threshold"))
-    result = comparisons.adjusted_estimates(members, weights, balance, threshold)
+    outcomes = ", ".join(comparisons.OUTCOMES.values())
+    columns = f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated, {outcomes}"
+    members = dbt.ref("int_adjustment__populations")
+    result = pd.concat(
+        [
+            comparisons.adjusted_estimates(chunk, weights, balance, threshold)
+            for chunk in member_chunks(members, columns)
+        ],
+        ignore_index=True,
+    )
     return comparisons.with_keys(result, dbt.ref("int_adjustment__comparisons").df())
