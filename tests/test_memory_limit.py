@@ -107,14 +107,9 @@ def test_ingest_under_a_small_cap_loads_the_same_rows_and_audit(
     assert _rows(capped_run, audit) == _rows(default_run, audit)
 
 
-LOAD_IDENTITY = ("reporting.dataset_files", "reporting.datasets")
-"""Views that show each load's id and time, which differ between two loads of the same files."""
-
-
 def test_build_under_a_small_cap_gives_the_same_marts(default_run: Path, capped_run: Path) -> None:
+    # the fingerprint leaves out each load's id and time, which two loads never share
     capped, default = fingerprint(capped_run), fingerprint(default_run)
-    for name in LOAD_IDENTITY:
-        assert capped.pop(name)["rows"] == default.pop(name)["rows"]
     assert capped == default
     assert default["marts.response_rates"]["rows"] > 0
 

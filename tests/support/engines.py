@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.fingerprint import is_identity
+
 
 @dataclass(frozen=True)
 class Parity:
@@ -26,6 +28,6 @@ load: the error-level check `condition_occurrence.person_id_in_person` fails on 
 
 
 def compared(column: str) -> bool:
-    """False for each engine's own load and build identities and times (`*load_id`, `*_at`,
-    `build_id`), which two loads of the same data never share."""
-    return not (column.endswith("load_id") or column.endswith("_at") or column == "build_id")
+    """False for each engine's own load and build identities and times, which two loads of the
+    same data never share (`benchmarks.fingerprint.is_identity`)."""
+    return not is_identity(column)
