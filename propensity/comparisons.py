@@ -17,7 +17,7 @@ numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,11 @@ COMPARISON = "comparison_id"
 OUTCOMES = {"response": "is_responder", "remission": "is_remitter"}
 STATUSES = pd.CategoricalDtype([s.value for s in model.FitStatus])
 """ps_status as a categorical: one byte per row in pandas, an ENUM in DuckDB."""
+
+
+Populations = pd.DataFrame | Iterable[pd.DataFrame]
+"""Comparison members: one frame, or several holding whole comparisons each, in comparison
+order (propensity/members.py reads them so, to bound memory)."""
 
 
 class PopulationError(ValueError):
@@ -132,19 +137,27 @@ class _Episodes:
 
 
 def balance_table(
-    populations: pd.DataFrame, episodes: pd.DataFrame, covariates: Sequence[Covariate]
+    populations: Populations, episodes: pd.DataFrame, covariates: Sequence[Covariate]
 ) -> pd.DataFrame:
     """One row per comparison and covariate: group means and SMD of the comparison's episodes
     before weighting, and after weighting with its model's truncated weights (null after when
     the model has no weights)."""
-    _check(populations, [COMPARISON, MODEL_ROW, "is_treated"])
     _check(episodes, [MODEL_ROW, "ps_status", "weight"], covariates)
-    members = _in_order(populations, COMPARISON, MODEL_ROW)
     lookup = _Episodes.of(episodes, [c.name for c in covariates])
-    at = lookup.positions(members[MODEL_ROW].to_numpy(np.int64))
-    is_treated = members["is_treated"].to_numpy(bool)
-    ids = members[COMPARISON].to_numpy(np.int64)
     out: list[dict[str, object]] = []
+    for ids, at, is_treated, _ in _members(populations, lookup, []):
+        _balance_rows(ids, at, is_treated, lookup, covariates, out)
+    return _frame(out, BALANCE_COLUMNS)
+
+
+def _balance_rows(
+    ids: np.ndarray,
+    at: np.ndarray,
+    is_treated: np.ndarray,
+    lookup: _Episodes,
+    covariates: Sequence[Covariate],
+    out: list[dict[str, object]],
+) -> None:
     for rows in _blocks(ids, COMPARISON):
         treated, where = is_treated[rows], at[rows]
         weights = lookup.weight[where]
@@ -172,27 +185,34 @@ def balance_table(
                     "smd_after": after.smd,
                 }
             )
-    return _frame(out, BALANCE_COLUMNS)
 
 
 def adjusted_estimates(
-    populations: pd.DataFrame,
+    populations: Populations,
     episodes: pd.DataFrame,
     balance_rows: pd.DataFrame,
     smd_threshold: float,
 ) -> pd.DataFrame:
     """One row per comparison and outcome: weighted proportions, risk difference and risk
     ratio with robust intervals, E-values, and the balance flags a reader needs beside them."""
-    _check(populations, [COMPARISON, MODEL_ROW, "is_treated", *OUTCOMES.values()])
     _check(episodes, [MODEL_ROW, "ps_status", "weight"])
-    members = _in_order(populations, COMPARISON, MODEL_ROW)
     lookup = _Episodes.of(episodes, [])
-    at = lookup.positions(members[MODEL_ROW].to_numpy(np.int64))
     flags = _balance_flags(balance_rows, smd_threshold)
-    is_treated = members["is_treated"].to_numpy(bool)
-    ids = members[COMPARISON].to_numpy(np.int64)
-    outcomes = {name: members[column].to_numpy(float) for name, column in OUTCOMES.items()}
     out: list[dict[str, object]] = []
+    for ids, at, is_treated, outcomes in _members(populations, lookup, list(OUTCOMES)):
+        _estimate_rows(ids, at, is_treated, outcomes, lookup, flags, out)
+    return _frame(out, ESTIMATE_COLUMNS)
+
+
+def _estimate_rows(
+    ids: np.ndarray,
+    at: np.ndarray,
+    is_treated: np.ndarray,
+    outcomes: dict[str, np.ndarray],
+    lookup: _Episodes,
+    flags: dict[int, tuple[bool | None, float, float]],
+    out: list[dict[str, object]],
+) -> None:
     for rows in _blocks(ids, COMPARISON):
         treated, where = is_treated[rows], at[rows]
         weights = lookup.weight[where]
@@ -228,7 +248,6 @@ def adjusted_estimates(
                     "e_value_ci": estimates.e_value_of_interval(rr),
                 }
             out.append(row)
-    return _frame(out, ESTIMATE_COLUMNS)
 
 
 _NO_ESTIMATE = dict.fromkeys(
@@ -311,6 +330,24 @@ def _in_order(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     if ordered.all():
         return frame.reset_index(drop=True)
     return frame.sort_values(list(columns), kind="stable").reset_index(drop=True)
+
+
+def _members(
+    populations: Populations, lookup: _Episodes, outcomes: Sequence[str]
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """Per frame of members (one, or the chunks of propensity/members.py): comparison ids,
+    positions in `lookup`, the class and the `outcomes`' flags, in comparison order."""
+    frames = [populations] if isinstance(populations, pd.DataFrame) else populations
+    needed = [COMPARISON, MODEL_ROW, "is_treated", *(OUTCOMES[o] for o in outcomes)]
+    for frame in frames:
+        _check(frame, needed)
+        members = _in_order(frame, COMPARISON, MODEL_ROW)
+        yield (
+            members[COMPARISON].to_numpy(np.int64),
+            lookup.positions(members[MODEL_ROW].to_numpy(np.int64)),
+            members["is_treated"].to_numpy(bool),
+            {o: members[OUTCOMES[o]].to_numpy(float) for o in outcomes},
+        )
 
 
 def _blocks(ids: np.ndarray, name: str) -> Iterator[np.ndarray]:

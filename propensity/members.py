@@ -4,7 +4,8 @@ comparisons at a time, so that a Python model's memory is bounded by the chunk, 
 The table has one row per comparison and counted episode: 14 million rows at a million persons,
 140 million at ten, too many for one pandas frame beside DuckDB's own memory (the 10M build
 peaked at 17 GiB when the two Python marts read it whole; docs/performance.md). Balance and
-estimates are per comparison, so computing them chunk by chunk gives the same rows.
+estimates are per comparison, so computing them chunk by chunk gives the same rows; the
+estimators take the chunks as they come and prepare the episodes' weights and covariates once.
 
 `members` is the dbt relation of the model (dbt-duckdb's, or the Spark build's stand-in in
 trd/spark_build.py): only `query`, `filter`, `project` and `df` are used.

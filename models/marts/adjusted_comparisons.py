@@ -3,8 +3,6 @@ ratio with robust 95% intervals and E-values per registry comparison and outcome
 imbalanced when a weighted |SMD| exceeds var balance_smd_threshold. Formulas in
 propensity/estimates.py; this model only feeds them."""
 
-import pandas as pd
-
 from propensity import comparisons
 from propensity.members import member_chunks
 
@@ -18,11 +16,6 @@ def model(dbt, session):
     outcomes = ", ".join(comparisons.OUTCOMES.values())
     columns = f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated, {outcomes}"
     members = dbt.ref("int_adjustment__populations")
-    result = pd.concat(
-        [
-            comparisons.adjusted_estimates(chunk, weights, balance, threshold)
-            for chunk in member_chunks(members, columns)
-        ],
-        ignore_index=True,
-    )
+    chunks = member_chunks(members, columns)
+    result = comparisons.adjusted_estimates(chunks, weights, balance, threshold)
     return comparisons.with_keys(result, dbt.ref("int_adjustment__comparisons").df())

@@ -4,8 +4,6 @@ propensity/balance.py; this model only feeds them: the comparisons' episodes, an
 models' covariates and weights, and the comparisons' members a few comparisons at a time
 (propensity/members.py)."""
 
-import pandas as pd
-
 from propensity import comparisons
 from propensity.members import member_chunks
 
@@ -21,11 +19,5 @@ def model(dbt, session):
     episodes = values.merge(weights, on=comparisons.MODEL_ROW, validate="one_to_one")
     members = dbt.ref("int_adjustment__populations")
     columns = f"{comparisons.COMPARISON}, {comparisons.MODEL_ROW}, is_treated"
-    result = pd.concat(
-        [
-            comparisons.balance_table(chunk, episodes, covariates)
-            for chunk in member_chunks(members, columns)
-        ],
-        ignore_index=True,
-    )
+    result = comparisons.balance_table(member_chunks(members, columns), episodes, covariates)
     return comparisons.with_keys(result, dbt.ref("int_adjustment__comparisons").df())

@@ -49,13 +49,8 @@ def test_chunked_balance_and_estimates_equal_those_of_all_members_at_once() -> N
     columns = "comparison_id, model_row, is_treated, is_responder, is_remitter"
     # when the members come in chunks of at most 400 rows (600, 300, 200, 150, 120 rows)
     chunks = list(member_chunks(relation, columns, max_rows=400))
-    balance = pd.concat(
-        [comparisons.balance_table(c, episodes, COVARIATES) for c in chunks], ignore_index=True
-    )
-    estimates = pd.concat(
-        [comparisons.adjusted_estimates(c, weights, balance, 0.1) for c in chunks],
-        ignore_index=True,
-    )
+    balance = comparisons.balance_table(chunks, episodes, COVARIATES)
+    estimates = comparisons.adjusted_estimates(chunks, weights, balance, 0.1)
     # then no comparison is split, and every row is the one computed on all members
     assert [sorted(c["comparison_id"].unique()) for c in chunks] == [[1], [2], [3, 4], [5]]
     pd.testing.assert_frame_equal(balance, whole_balance)
