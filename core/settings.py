@@ -70,9 +70,11 @@ RESERVED_CATALOGS = ("main", "system", "temp")
 
 
 MEMORY_LIMIT_ENV = "TRD_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "40%"
-"""DuckDB's memory cap for ingest, build and check: 40% of the machine's memory (DuckDB reads
-the percentage against the memory it sees), 9.4 GiB on a 24 GiB machine. Beyond it DuckDB
+DEFAULT_MEMORY_LIMIT = "30%"
+"""DuckDB's memory cap for ingest, build and check: 30% of the machine's memory (DuckDB reads
+the percentage against the memory it sees), 7.2 GiB on a 24 GiB machine, leaving room for the
+build's Python models beside it (at 10M persons the build's busiest part peaked at 12.6 GiB
+with 40% and at 10.4 GiB with 30%: docs/performance.md#10-million-persons). Beyond it DuckDB
 spills to `<warehouse>.tmp/` beside the warehouse file, so the peak stays bounded at any size;
 the rest of the process (Python, Polars' batches, GX) comes on top (docs/performance.md).
 profiles.yml repeats this default for a plain `dbt build` (a test keeps them equal)."""
@@ -80,13 +82,13 @@ _MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", re.IGNORECASE)
 
 
 def memory_limit() -> str:
-    """`TRD_MEMORY_LIMIT` (e.g. `8GB`, `6GiB`, `50%`), else 40% of the machine's memory."""
+    """`TRD_MEMORY_LIMIT` (e.g. `8GB`, `6GiB`, `50%`), else 30% of the machine's memory."""
     value = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
     if not _MEMORY_LIMIT.fullmatch(value):
         raise ConfigError(
             f"{MEMORY_LIMIT_ENV}={value!r} is not a memory size",
             f"set {MEMORY_LIMIT_ENV} to an amount such as 8GB or 6GiB, or a share of the "
-            "machine's memory such as 40%, or unset it for the default (40%)",
+            "machine's memory such as 40%, or unset it for the default (30%)",
         )
     return value
 

@@ -72,7 +72,7 @@ def test_default_is_a_share_of_the_machine_and_plain_dbt_uses_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
-    assert memory_limit() == DEFAULT_MEMORY_LIMIT == "40%"
+    assert memory_limit() == DEFAULT_MEMORY_LIMIT == "30%"
     profile = (REPO_ROOT / "profiles.yml").read_text()
     assert f"env_var('{MEMORY_LIMIT_ENV}', '{DEFAULT_MEMORY_LIMIT}')" in profile
 
