@@ -88,7 +88,7 @@ def timed(stage: str, command: list[str], log: Path) -> Timing:
             cwd=REPO_ROOT,
         )
         while process.poll() is None:
-            spill_mb = max(spill_mb, _folder_mb(_spill_folder(warehouse)))
+            spill_mb = max(spill_mb, _size_mb(_spill_folder(warehouse)))
             time.sleep(1.0)
     timing = parse_time_report(stage, report.read_text(), process.returncode)
     steps = ingest_steps(command, loads_before) if is_ingest else parse_steps(log.read_text())
@@ -111,15 +111,18 @@ def _spill_folder(warehouse: Path | None) -> Path | None:
     return None if warehouse is None else warehouse.with_name(warehouse.name + ".tmp")
 
 
-def _folder_mb(folder: Path | None) -> float:
-    """Bytes of the files in `folder` (0 when it is missing or vanishes while read), in MB."""
-    if folder is None:
+def _size_mb(path: Path | None) -> float:
+    """The size of a file, or of every file under a folder (a spill folder, a Spark warehouse
+    folder), in MB; 0 when it is missing, and files that vanish while it is read count 0."""
+    if path is None:
         return 0.0
+    if path.is_file():
+        return path.stat().st_size / 2**20
     total = 0
     try:
-        for entry in folder.iterdir():
+        for entry in path.rglob("*"):
             with contextlib.suppress(FileNotFoundError):
-                total += entry.stat().st_size
+                total += entry.stat().st_size if entry.is_file() else 0
     except FileNotFoundError:
         return 0.0
     return total / 2**20
@@ -149,9 +152,10 @@ def _audit_file(warehouse: Path) -> Path:
 
 
 def _load_ids(warehouse: Path) -> set[str]:
-    if not _audit_file(warehouse).exists():
+    audit = _audit_file(warehouse)
+    if not audit.exists():
         return set()
-    con = duckdb.connect(str(_audit_file(warehouse)), read_only=True)
+    con = duckdb.connect(str(audit), read_only=True)
     try:
         return {r[0] for r in con.execute("select distinct load_id from raw.load_audit").fetchall()}
     finally:
@@ -325,7 +329,7 @@ def scale_run(
         timed("report", [*trd, "report", "--out", str(run_dir / "site")], run_dir / "report.log"),
     ]
     rows = _model_sizes(warehouse) if engine == "duckdb" else {}
-    warehouse_mb = round(_tree_mb(warehouse))
+    warehouse_mb = round(_size_mb(warehouse))
     _remove(warehouse)  # the disk is shared: one 10M warehouse at a time
     end_to_end = _end_to_end(folders, run_dir, engine) if e2e else None
     return {
@@ -366,13 +370,6 @@ def _end_to_end(folders: list[Path], run_dir: Path, engine: str = "duckdb") -> T
 def _scale_name(persons: int, engine: str) -> str:
     """scale_10000000 (DuckDB, as before the engine option), scale_1000000_spark."""
     return f"scale_{persons}" + ("" if engine == "duckdb" else f"_{engine}")
-
-
-def _tree_mb(path: Path) -> float:
-    """The size of a DuckDB file or of a Spark warehouse folder with all it holds, in MB."""
-    if path.is_file():
-        return path.stat().st_size / 2**20
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
 def _remove(path: Path) -> None:

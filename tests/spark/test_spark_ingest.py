@@ -119,7 +119,7 @@ def test_the_scale_benchmark_reads_a_spark_folders_load_steps_and_size(
     spark_parity: Parity,
 ) -> None:
     # given the session's Spark warehouse folder, into which the demo datasets were ingested
-    from benchmarks.run import STAGING, _tree_mb, ingest_steps
+    from benchmarks.run import STAGING, _size_mb, ingest_steps
 
     folder = spark_parity.spark
     # when the benchmark harness reads what a `trd --engine spark ingest` process committed
@@ -127,4 +127,4 @@ def test_the_scale_benchmark_reads_a_spark_folders_load_steps_and_size(
     # then it finds the loads' steps in the folder's load store, as it does in a DuckDB file
     assert list(steps)[:2] == ["hashing", STAGING] and steps[STAGING] > 0
     # and the folder's size counts its Parquet tables beside the load store
-    assert _tree_mb(folder) > _tree_mb(store_path(folder)) > 0
+    assert _size_mb(folder) > _size_mb(store_path(folder)) > 0
