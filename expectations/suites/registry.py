@@ -2,7 +2,8 @@
 
 Each check is a row (see `expectations.checks`). Score and biomarker records are recognised as
 `int_registry__concept_map` and `int_registry__clinical_records` recognise them, by the same dbt
-macros (macros/concepts.sql, rendered here; seed `concept_sets`): the concept is a seed concept,
+macros (macros/concepts.sql: `concept_set_matches`, `record_matches_source_code`, rendered here
+on the staged tables; seed `concept_sets`): the concept is a seed concept,
 or the dataset's concept table gives it the seed's (vocabulary_id, concept_code), or it descends
 from one of those in the dataset's concept_ancestor; a record with concept 0 or none matches when
 its *_source_value is the seed's LOINC code. When the dataset ships its own `concept` table, every
@@ -330,21 +331,21 @@ def suites() -> tuple[TableSuite, ...]:
 def references(relation: Callable[[str], str]) -> dict[str, str]:
     """Reference relations of the registry checks; `relation` names this dataset's tables."""
     rows = concept_sets()
-    seeds = values_relation(
-        [(r.concept_set, r.concept_id, r.vocabulary_id, r.concept_code) for r in rows],
-        ("concept_set", "concept_id", "vocabulary_id", "concept_code"),
+    seed_rows = values_relation(
+        [(r.concept_set, r.concept_id, r.vocabulary_id, r.concept_code or None) for r in rows],
+        ("concept_set", "seed_concept_id", "vocabulary_id", "concept_code"),
     )
-    registry_concepts = (
-        f"(with seeds as {seeds}, "
-        f"anchors as (select concept_set, concept_id from seeds "
-        f"union select s.concept_set, c.concept_id from {relation('concept')} as c "
-        f"inner join seeds as s on {render('concept_matches_code', 'c', 's')} "
-        f"and s.concept_code <> '') "
-        f"select concept_set, concept_id from anchors "
-        f"union select a.concept_set, d.descendant_concept_id from anchors as a "
-        f"inner join {relation('concept_ancestor')} as d "
-        f"on d.ancestor_concept_id = a.concept_id)"
+    # the dbt model's macro on this one dataset (its dataset_id is a constant here)
+    matches = render(
+        "concept_set_matches",
+        "(select 'this' as dataset_id)",
+        seed_rows,
+        "(select 'this' as dataset_id, concept_id, vocabulary_id, concept_code "
+        f"from {relation('concept')})",
+        "(select 'this' as dataset_id, ancestor_concept_id, descendant_concept_id "
+        f"from {relation('concept_ancestor')})",
     )
+    registry_concepts = f"(select distinct concept_set, concept_id from ({matches}) as m)"
     ranges = scale_ranges()
     return {
         "registry_concepts": registry_concepts,

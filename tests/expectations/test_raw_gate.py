@@ -8,6 +8,7 @@ way, in a dataset that must not block.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -555,3 +556,20 @@ def test_registry_without_vocabulary_tables_reads_them_as_empty(
     con.execute(f"drop table {STAGE}.concept_ancestor")
     # when the suites run / then nothing fails
     assert failed(run_raw_checks(con, STAGE, "R1", "registry")) == set()
+
+
+def test_a_dataset_id_that_carries_a_code_list_code_is_checked_as_that_code() -> None:
+    # given a CRP record under the dataset's own concept id, in a unit no CRP is measured in
+    dataset = valid_registry()
+    dataset["measurement"].append(_measurement(6, 1002, LOCAL_CRP, 2, unit_source_value="mmol/L"))
+    # when the suites run without, then with the concept row that gives that id CRP's LOINC
+    # code (macro concept_set_matches, the `code` route of int_registry__concept_map)
+    without = _run(copy.deepcopy(dataset), "registry", "R1")
+    dataset["concept"].append(_concept(LOCAL_CRP, "CRP (local)", "LOINC", "1988-5", "Measurement"))
+    with_code = _run(dataset, "registry", "R1")
+    # then only the second run knows the record is a CRP and blocks on its unit
+    assert blocking(without) == set()
+    assert blocking(with_code) == {"measurement.biomarker_unit_known"}
+    assert by_id(with_code)["measurement.biomarker_unit_known"].failing_keys == (
+        "1002: crp in mmol/L",
+    )

@@ -1,5 +1,6 @@
 -- Every concept of a registry dataset that belongs to a concept set (docs/dataset-contract.md#registry-files-omop-cdm-v54 and docs/code-lists.md), with the seed
--- row it rolls up to. Three routes, unioned:
+-- row it rolls up to. Three routes (macro concept_set_matches, which the raw registry checks
+-- render too):
 --   seed      the seed's own concept_id (a record coded directly at ingredient level counts);
 --   code      the dataset's concept table holds the seed's (vocabulary_id, concept_code), so the
 --             dataset's own id for it counts too (covers local placeholder ids in the seed and
@@ -44,50 +45,8 @@ seed_rows as (
     where concept_sets.concept_id is not null
 ),
 
-by_seed_id as (
-    select
-        datasets.dataset_id,
-        seed_rows.seed_concept_id as concept_id,
-        seed_rows.*,
-        'seed' as match_route
-    from datasets
-    cross join seed_rows
-),
-
-by_code as (
-    select
-        concepts.dataset_id,
-        concepts.concept_id,
-        seed_rows.*,
-        'code' as match_route
-    from concepts
-    inner join seed_rows
-        on {{ concept_matches_code('concepts', 'seed_rows') }}
-),
-
-anchors as (
-    select * from by_seed_id
-    union all
-    select * from by_code
-),
-
-by_ancestor as (
-    select
-        anchors.dataset_id,
-        ancestors.descendant_concept_id as concept_id,
-        anchors.* except (dataset_id, concept_id, match_route),
-        'ancestor' as match_route
-    from anchors
-    inner join ancestors
-        on anchors.dataset_id = ancestors.dataset_id
-        and anchors.concept_id = ancestors.ancestor_concept_id
-    where ancestors.descendant_concept_id <> anchors.concept_id
-),
-
 all_matches as (
-    select * from anchors
-    union all
-    select * from by_ancestor
+    {{ concept_set_matches('datasets', 'seed_rows', 'concepts', 'ancestors') }}
 ),
 
 final as (
