@@ -11,7 +11,8 @@ session of its own, so a session fixture runs once per worker that needs it. Eve
 put in an xdist group (`xdist_group`), and a group runs in one worker:
 - a folder whose conftest builds something per session (`SHARED_BY_FOLDER`: a built warehouse,
   rendered reports, the generated demo and its build) is one group, so that build happens once;
-- the files that use a session fixture of this conftest (`bare_build`) are one group;
+- the files that use a session fixture of this conftest (`bare_build`, `registry_build`) are
+  one group per fixture;
 - tests/spark/ is one group ("spark"): one SparkSession per pytest session, and Derby lets ONE
   process open a Spark warehouse's catalogue;
 - any other file is its own group (its module fixtures are built once, as in a serial run).
@@ -27,15 +28,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.dbt import BareBuild, node_types
+from support.dbt import BareBuild, RegistryBuild, node_types
 from support.warehouse import new_warehouse
 
+from core.settings import MEMORY_LIMIT_ENV
+from demo import generate
+from expectations.gate import RawChecks
+from ingest.load import ingest_datasets
 from trd.build import build
 
 TESTS = Path(__file__).parent
-SHARED_BY_FOLDER = frozenset({"benchmarks", "biomarkers", "demo", "ingest", "reports", "spark"})
+
+SHARED_BY_FOLDER = frozenset({"biomarkers", "demo", "ingest", "reports", "spark"})
 """Folders whose tests share session fixtures: each runs in one xdist worker."""
-SHARED_HERE = ("bare_build",)
+SHARED_HERE = ("bare_build", "registry_build")
 """Session fixtures of this conftest worth building once: the files using one share a group."""
 LONGEST_FIRST = (
     "spark",
@@ -44,7 +50,7 @@ LONGEST_FIRST = (
     "test_cli_end_to_end.py",
     "biomarkers",
     "demo",
-    "benchmarks",
+    "registry_build",
     "reports",
     "registry/test_registry_synthea.py",
     "models/test_marts_on_handmade_data.py",
@@ -101,3 +107,23 @@ def bare_build(tmp_path_factory: pytest.TempPathFactory, dbt_scratch: Path) -> B
     path = new_warehouse(tmp_path_factory.mktemp("bare") / "warehouse.duckdb")
     assert build(path) == 0
     return BareBuild(path, node_types(dbt_scratch / "target" / "run_results.json"))
+
+
+REGISTRY_PERSONS = 1500
+"""Enough for every treatment class to have D28 observed cases, small enough for seconds."""
+
+
+@pytest.fixture(scope="session")
+def registry_build(tmp_path_factory: pytest.TempPathFactory, dbt_scratch: Path) -> RegistryBuild:
+    """The demo registry (REGISTRY_PERSONS persons) ingested through the raw gate and built by
+    `trd build` with its data tests, under the default memory cap, once: the benchmark tests
+    compare their hand-written baselines with its marts, the memory-cap tests compare a capped
+    run with it. Tests copy the file before writing to it."""
+    root = tmp_path_factory.mktemp("registry_build")
+    folder = generate(root / "data", persons=REGISTRY_PERSONS)[-1]
+    warehouse = root / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(MEMORY_LIMIT_ENV, raising=False)
+        assert ingest_datasets([folder], warehouse, RawChecks()) == 0
+        assert build(warehouse) == 0
+    return RegistryBuild(folder, warehouse, REGISTRY_PERSONS)

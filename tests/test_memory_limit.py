@@ -14,11 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support.dbt import RegistryBuild
 
 from benchmarks.fingerprint import fingerprint
 from core.errors import ConfigError
 from core.settings import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, REPO_ROOT, memory_limit
-from demo import generate
 from expectations.gate import RawChecks
 from ingest.load import connect, ingest_datasets
 from trd.build import build, run_dbt
@@ -30,34 +30,29 @@ SMALL = "1GB"
 """A tenth of the default on the 24 GiB machines: the cap of the 1M-person fingerprint run
 (docs/performance.md). Not much less: under 48MB, some of dbt's queries fail with DuckDB's
 'Out of Memory Error' instead of spilling (measured)."""
-PERSONS = 1500
 RAW_TABLES = ("person", "drug_exposure", "observation", "measurement", "condition_occurrence")
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("data"), persons=PERSONS)[-1]
-
-
-def _load_and_build(registry: Path, warehouse: Path, cap: str | None) -> Path:
-    with pytest.MonkeyPatch.context() as patch:
-        if cap is None:
-            patch.delenv(MEMORY_LIMIT_ENV, raising=False)
-        else:
-            patch.setenv(MEMORY_LIMIT_ENV, cap)
-        assert ingest_datasets([registry], warehouse, RawChecks()) == 0
-        assert build(warehouse) == 0
-    return warehouse
+def registry(registry_build: RegistryBuild) -> Path:
+    return registry_build.folder
 
 
 @pytest.fixture(scope="module")
-def default_run(registry: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _load_and_build(registry, tmp_path_factory.mktemp("default") / "w.duckdb", None)
+def default_run(registry_build: RegistryBuild) -> Path:
+    """The demo registry loaded and built under the default cap (shared with other modules:
+    read only)."""
+    return registry_build.warehouse
 
 
 @pytest.fixture(scope="module")
 def capped_run(registry: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _load_and_build(registry, tmp_path_factory.mktemp("capped") / "w.duckdb", SMALL)
+    warehouse = tmp_path_factory.mktemp("capped") / "w.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(MEMORY_LIMIT_ENV, SMALL)
+        assert ingest_datasets([registry], warehouse, RawChecks()) == 0
+        assert build(warehouse) == 0
+    return warehouse
 
 
 def _rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
@@ -96,13 +91,13 @@ def test_dbt_connection_carries_the_cap(default_run: Path, monkeypatch: pytest.M
 
 
 def test_ingest_under_a_small_cap_loads_the_same_rows_and_audit(
-    default_run: Path, capped_run: Path
+    registry_build: RegistryBuild, default_run: Path, capped_run: Path
 ) -> None:
     for table in RAW_TABLES:
         sql = f"select * exclude (_load_id) from raw.{table} order by all"
         capped, default = _rows(capped_run, sql), _rows(default_run, sql)
         assert capped == default, table
-        assert len(default) > PERSONS - 1, table
+        assert len(default) >= registry_build.persons, table
     audit = "select file, status, rows_read, rows from raw.load_audit order by file"
     assert _rows(capped_run, audit) == _rows(default_run, audit)
 

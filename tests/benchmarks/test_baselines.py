@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+from support.dbt import RegistryBuild
 
 from benchmarks.baselines import checks, gx_checks, mart, read_csv
 from benchmarks.bench_checks import SAME_COUNTS
@@ -29,11 +30,11 @@ def test_timing_reports_wall_cpu_and_peak_memory_of_the_whole_process(tmp_path: 
 
 
 def test_hand_written_d28_query_counts_what_the_response_rates_mart_counts(
-    registry_warehouse: Path, tmp_path: Path
+    registry_build: RegistryBuild, tmp_path: Path
 ) -> None:
     # given the demo registry built by dbt
     # when the one-query baseline runs on the same raw tables
-    result = compare_marts(registry_warehouse, mart(registry_warehouse))
+    result = compare_marts(registry_build.warehouse, mart(registry_build.warehouse))
     # then it finds the same D28 observed-case counts for every class and scale
     assert result["agree"], result
     classes = {r["treatment_class"] for r in result["hand"]}
@@ -42,11 +43,11 @@ def test_hand_written_d28_query_counts_what_the_response_rates_mart_counts(
 
 
 def test_hand_written_d28_query_sees_a_changed_score(
-    registry_warehouse: Path, tmp_path: Path
+    registry_build: RegistryBuild, tmp_path: Path
 ) -> None:
     # given a copy of the warehouse in which one D28 PHQ-9 score of a responder becomes 27
     copy = tmp_path / "copy.duckdb"
-    copy.write_bytes(registry_warehouse.read_bytes())
+    copy.write_bytes(registry_build.warehouse.read_bytes())
     before = {(r["treatment_class"], r["scale"]): r for r in mart(copy)}
     con = duckdb.connect(str(copy))
     con.execute(
@@ -72,27 +73,29 @@ def test_hand_written_d28_query_sees_a_changed_score(
 
 
 def test_raw_check_and_read_csv_baselines_run_on_the_registry_files(
-    registry_warehouse: Path, tmp_path: Path
+    registry_build: RegistryBuild, tmp_path: Path
 ) -> None:
     # given the demo registry in raw
     # when the hand-written checks and the native CSV read run on it
-    counts = checks(registry_warehouse)
-    folder = next(registry_warehouse.parent.glob("data/REGISTRY-OMOP"))
+    counts = checks(registry_build.warehouse)
+    folder = registry_build.folder
     rows = read_csv(folder, tmp_path / "native.duckdb")
     # then the checks find no broken rule that ingest would have rejected, and read_csv
     # reads exactly the rows ingest loaded (cdm_source.csv, outside the contract, is skipped)
     assert counts["de_end_before_start"] == 0 and counts["measurement_orphans"] == 0
-    con = duckdb.connect(str(registry_warehouse), read_only=True)
+    con = duckdb.connect(str(registry_build.warehouse), read_only=True)
     loaded = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in rows}
     con.close()
     assert rows == loaded
-    assert "cdm_source" not in rows and rows["person"] == 1500
+    assert "cdm_source" not in rows and rows["person"] == registry_build.persons
 
 
-def test_gx_raw_suites_count_what_the_hand_written_checks_count(registry_warehouse: Path) -> None:
+def test_gx_raw_suites_count_what_the_hand_written_checks_count(
+    registry_build: RegistryBuild,
+) -> None:
     # given the demo registry in raw (with records outside observation and old persons)
     # when its raw suites run through GX and the hand-written query runs
-    gx, hand = gx_checks(registry_warehouse), checks(registry_warehouse)
+    gx, hand = gx_checks(registry_build.warehouse), checks(registry_build.warehouse)
     # then every check both compute has the same failure count, some of them not 0
     same = {check_id: (gx[check_id], hand[column]) for check_id, column in SAME_COUNTS.items()}
     assert all(a == b for a, b in same.values()), same
@@ -100,16 +103,16 @@ def test_gx_raw_suites_count_what_the_hand_written_checks_count(registry_warehou
 
 
 def test_the_harness_splits_processes_into_the_parts_they_report(
-    registry_warehouse: Path, tmp_path: Path
+    registry_build: RegistryBuild, tmp_path: Path
 ) -> None:
     # given the demo registry's files and its built warehouse
-    folder = registry_warehouse.parent / "data" / "REGISTRY-OMOP"
+    folder = registry_build.folder
     baseline = [PYTHON, "-m", "benchmarks.baselines"]
     commands = {
         "ingest": [TRD, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", str(folder)],
         "read_csv (a)": [*baseline, "read-csv", str(folder), str(tmp_path / "native.duckdb")],
-        "GX registry raw suites": [*baseline, "gx-checks", str(registry_warehouse)],
-        "hand checks (b)": [*baseline, "checks", str(registry_warehouse)],
+        "GX registry raw suites": [*baseline, "gx-checks", str(registry_build.warehouse)],
+        "hand checks (b)": [*baseline, "checks", str(registry_build.warehouse)],
     }
     # when each runs as a timed process, as the harness runs it
     t = {
@@ -131,10 +134,10 @@ def test_the_harness_splits_processes_into_the_parts_they_report(
     )
 
 
-def test_ingest_parts_stage_every_row_as_ingest_does(registry_warehouse: Path) -> None:
+def test_ingest_parts_stage_every_row_as_ingest_does(registry_build: RegistryBuild) -> None:
     # given the demo registry's drug exposures, as ingest loaded them
-    path = registry_warehouse.parent / "data" / "REGISTRY-OMOP" / "drug_exposure.csv"
-    con = duckdb.connect(str(registry_warehouse), read_only=True)
+    path = registry_build.folder / "drug_exposure.csv"
+    con = duckdb.connect(str(registry_build.warehouse), read_only=True)
     loaded = con.sql("from raw.drug_exposure order by drug_exposure_id").pl()
     con.close()
     # when the parts benchmark stages the file with ingest's screen and cast, timing each step

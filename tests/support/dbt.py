@@ -47,6 +47,15 @@ class BareBuild:
     """How many nodes of each dbt resource type ran (model, test, unit_test, seed...)."""
 
 
+@dataclass(frozen=True)
+class RegistryBuild:
+    """The demo registry's files and its warehouse after ingest and `trd build`."""
+
+    folder: Path
+    warehouse: Path
+    persons: int
+
+
 def node_types(run_results: Path) -> Counter[str]:
     """Nodes per dbt resource type in a run_results.json ('unit_test.trd.<model>.<name>')."""
     results = json.loads(run_results.read_text())["results"]
