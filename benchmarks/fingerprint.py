@@ -5,10 +5,10 @@
 Without `--warehouse`, the default demo (`demo`-equivalent: generate, ingest, build; no
 check or report) is built into a temporary folder first. Each table of the `marts` and
 `reporting` schemas gets its row count and an order-independent hash of its rows, without the
-columns of each load's and build's own identity and time (`is_identity`): every value as
-text, doubles rounded to 12 significant digits (DuckDB's parallel sums differ at about 1e-14
-from run to run, which is not a change of behaviour), rows hashed one by one and the hashes
-summed. `--compare` prints the tables whose count or hash differ from an earlier fingerprint
+columns of each load's, build's and check run's own identity and time (`is_identity`): every
+value as text, doubles rounded to 12 significant digits (DuckDB's parallel sums differ at about
+1e-14 from run to run, which is not a change of behaviour), rows hashed one by one and the
+hashes summed. `--compare` prints the tables whose count or hash differ from an earlier fingerprint
 and exits 1 when any does.
 """
 
@@ -29,9 +29,10 @@ FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
 def is_identity(column: str) -> bool:
-    """A load's or build's own id or time (`*load_id`, `*_at`, `build_id`): two loads of the
-    same files never share them, so a fingerprint (and the engines' parity test) leaves them out."""
-    return column.endswith("load_id") or column.endswith("_at") or column == "build_id"
+    """A load's, build's or check run's own id or time (`*load_id`, `*_at`, `build_id`,
+    `run_id`): two runs on the same files never share them, so a fingerprint (and the engines'
+    parity tests) leaves them out."""
+    return column.endswith("load_id") or column.endswith("_at") or column in ("build_id", "run_id")
 
 
 def _value(value: object, is_float: bool) -> str:

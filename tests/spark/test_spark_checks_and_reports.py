@@ -24,8 +24,6 @@ from reports.spark_snapshot import SNAPSHOT, cms_views, naive_timestamps
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]  # the fixture builds on Spark: minutes
 
-VOLATILE = frozenset({"run_id", "started_at", "finished_at"})
-"""Columns that name a check run, not its results: they differ between two runs."""
 CMS_VIEWS = ("suppression_policy", "response_rates", "attrition", "cohort_summary")
 """Views compared under `--suppression cms` (each reads the policy; the rest read these)."""
 
@@ -151,10 +149,10 @@ def names(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
 
 
 def rows(con: duckdb.DuckDBPyConnection, view: str) -> tuple[list[str], list[tuple]]:
-    """Columns and rows in one order: floats rounded for the sort only, run ids and each
-    engine's load and build identities and times left out."""
+    """Columns and rows in one order: floats rounded for the sort only, each engine's load,
+    build and check-run identities and times left out (`compared`)."""
     relation = con.sql(f"select * from reporting.{view}")
-    columns = [c for c in relation.columns if c not in VOLATILE and compared(c)]
+    columns = [c for c in relation.columns if compared(c)]
     data = [tuple(r[relation.columns.index(c)] for c in columns) for r in relation.fetchall()]
     return columns, sorted(data, key=sort_key)
 

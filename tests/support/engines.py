@@ -28,6 +28,6 @@ load: the error-level check `condition_occurrence.person_id_in_person` fails on 
 
 
 def compared(column: str) -> bool:
-    """False for each engine's own load and build identities and times, which two loads of the
-    same data never share (`benchmarks.fingerprint.is_identity`)."""
+    """False for each engine's own load, build and check-run identities and times, which two
+    runs on the same data never share (`benchmarks.fingerprint.is_identity`)."""
     return not is_identity(column)
