@@ -47,6 +47,27 @@
 {%- endmacro %}
 
 
+{#- A comparison of two classes is hidden when the cell of either class is hidden, or has no row
+    in the visibility relation (a gap can only hide more): `either_arm_hidden(flag)` over the two
+    rows that `join_both_arms` joins as `treated` and `reference`. `relation` holds
+    treatment_class and reference_class; `visibility` has one row per `keys` and
+    treatment_class, with the boolean column `flag`. -#}
+{% macro join_both_arms(relation, visibility, keys) -%}
+    {%- for arm, class_column in (('treated', 'treatment_class'), ('reference', 'reference_class')) %}
+    left join {{ visibility }} as {{ arm }}
+        on {% for key in keys -%}
+        {{ relation }}.{{ key }} = {{ arm }}.{{ key }}
+        and {% endfor -%}
+        {{ relation }}.{{ class_column }} = {{ arm }}.treatment_class
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro either_arm_hidden(flag) -%}
+    (coalesce(treated.{{ flag }}, true) or coalesce(reference.{{ flag }}, true))
+{%- endmacro %}
+
+
 {#- `relation`'s rows with their dataset's effective policy as column `suppression` (from
     reporting.suppression_policy; `cms` for a dataset it does not know). -#}
 {% macro with_suppression_policy(relation) -%}

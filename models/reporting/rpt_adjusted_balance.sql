@@ -44,21 +44,10 @@ joined as (
         treated.is_primary,
         treated.timepoint_order,
         treated.class_order,
-        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide
+        {{ either_arm_hidden('is_suppressed') }} as hide
     from balance
     left join covariates on balance.covariate = covariates.covariate
-    left join rates as treated
-        on balance.dataset_id = treated.dataset_id
-        and balance.scale = treated.scale
-        and balance.timepoint = treated.timepoint
-        and balance.analysis = treated.analysis
-        and balance.treatment_class = treated.treatment_class
-    left join rates as reference
-        on balance.dataset_id = reference.dataset_id
-        and balance.scale = reference.scale
-        and balance.timepoint = reference.timepoint
-        and balance.analysis = reference.analysis
-        and balance.reference_class = reference.treatment_class
+    {{ join_both_arms('balance', 'rates', ['dataset_id', 'scale', 'timepoint', 'analysis']) }}
 ),
 
 final as (

@@ -26,20 +26,9 @@ joined as (
         treated.is_primary,
         treated.timepoint_order,
         treated.class_order,
-        coalesce(treated.is_suppressed, true) or coalesce(reference.is_suppressed, true) as hide
+        {{ either_arm_hidden('is_suppressed') }} as hide
     from overlap
-    left join rates as treated
-        on overlap.dataset_id = treated.dataset_id
-        and overlap.scale = treated.scale
-        and overlap.timepoint = treated.timepoint
-        and overlap.analysis = treated.analysis
-        and overlap.treatment_class = treated.treatment_class
-    left join rates as reference
-        on overlap.dataset_id = reference.dataset_id
-        and overlap.scale = reference.scale
-        and overlap.timepoint = reference.timepoint
-        and overlap.analysis = reference.analysis
-        and overlap.reference_class = reference.treatment_class
+    {{ join_both_arms('overlap', 'rates', ['dataset_id', 'scale', 'timepoint', 'analysis']) }}
 ),
 
 decided as (

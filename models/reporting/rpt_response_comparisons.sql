@@ -54,23 +54,9 @@ joined as (
         treated.is_primary,
         treated.timepoint_order,
         treated.class_order,
-        coalesce(treated.outcome_suppressed, true)
-            or coalesce(reference.outcome_suppressed, true) as hide
+        {{ either_arm_hidden('outcome_suppressed') }} as hide
     from comparisons
-    left join outcome_visibility as treated
-        on comparisons.dataset_id = treated.dataset_id
-        and comparisons.scale = treated.scale
-        and comparisons.timepoint = treated.timepoint
-        and comparisons.analysis = treated.analysis
-        and comparisons.outcome = treated.outcome
-        and comparisons.treatment_class = treated.treatment_class
-    left join outcome_visibility as reference
-        on comparisons.dataset_id = reference.dataset_id
-        and comparisons.scale = reference.scale
-        and comparisons.timepoint = reference.timepoint
-        and comparisons.analysis = reference.analysis
-        and comparisons.outcome = reference.outcome
-        and comparisons.reference_class = reference.treatment_class
+    {{ join_both_arms('comparisons', 'outcome_visibility', ['dataset_id', 'scale', 'timepoint', 'analysis', 'outcome']) }}
 ),
 
 final as (
