@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One dbt target/ and logs/ for the whole session (so partial parsing is reused)."""
+    """One dbt target/ and logs/ for the whole session, outside the checkout."""
     scratch = tmp_path_factory.mktemp("dbt")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(scratch / "target"))

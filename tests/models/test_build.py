@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,9 @@ import pytest
 from support.dbt import BareBuild
 from support.warehouse import RawWriter, new_warehouse, query
 
+import trd.build
 from core.errors import ConfigError, WarehouseBusy
+from core.settings import REPO_ROOT
 from trd.build import build, run_dbt
 from trd.cli import main
 
@@ -204,3 +207,35 @@ def test_ctrl_c_stops_a_build_within_a_second_and_marks_it_unfinished(tmp_path: 
     assert "trd build: interrupted; the build did not finish" in err
     assert "Traceback" not in err and "leaked semaphore" not in err
     assert query(path, "select status from dq.builds") == [("running",)]
+
+
+def test_one_process_parses_the_project_once_and_again_after_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a copy of the dbt project with a macro of its own, run from this process
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(REPO_ROOT / name, project / name)
+    for folder in ("models", "macros", "seeds"):
+        shutil.copytree(REPO_ROOT / folder, project / folder)
+    probe = project / "macros" / "probe.sql"
+    probe.write_text("{% macro probe() %}1{% endmacro %}\n")
+    monkeypatch.setattr(trd.build, "REPO_ROOT", project)
+    monkeypatch.setattr(trd.build, "_PARSED", {})
+
+    def compiled(warehouse: Path) -> str:
+        result = run_dbt(["compile", "--inline", "select {{ probe() }} as x"], warehouse)
+        assert result.success, result.exception
+        return result.result.results[0].node.compiled_code
+
+    # when it compiles on two warehouses (same file name, other folders), then after an edit
+    first = compiled(new_warehouse(tmp_path / "a" / "warehouse.duckdb"))
+    second = compiled(new_warehouse(tmp_path / "b" / "warehouse.duckdb"))
+    parses = len(trd.build._PARSED)
+    probe.write_text("{% macro probe() %}22{% endmacro %}\n")
+    edited = compiled(tmp_path / "b" / "warehouse.duckdb")
+    # then the second run reused the first one's parse, and the edit was parsed and seen
+    assert (first, second, parses) == ("select 1 as x", "select 1 as x", 1)
+    assert edited == "select 22 as x"
+    assert len(trd.build._PARSED) == 2

@@ -1,8 +1,9 @@
 """dbt for tests: the project's own runner (`trd.build.run_dbt`), one target folder per session.
 
 Every test that builds goes through `dbt_run`, which is `trd build`'s in-process runner with a
-selection: one way to invoke dbt, with partial parsing shared by every build of the session
-(the session's DBT_TARGET_PATH is set once, in tests/conftest.py). A failed node fails the test
+selection: one way to invoke dbt, and the project parsed once per test process (the runner
+reuses its parse for every warehouse of the same file name; tests/conftest.py sets the
+session's DBT_TARGET_PATH once). A failed node fails the test
 with dbt's own message.
 """
 
