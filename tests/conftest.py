@@ -38,7 +38,6 @@ from ingest.load import ingest_datasets
 from trd.build import build
 
 TESTS = Path(__file__).parent
-
 SHARED_BY_FOLDER = frozenset({"biomarkers", "demo", "ingest", "reports", "spark"})
 """Folders whose tests share session fixtures: each runs in one xdist worker."""
 SHARED_HERE = ("bare_build", "registry_build")

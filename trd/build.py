@@ -125,6 +125,15 @@ def run_dbt(
     return result
 
 
+PARSED_PATHS = {
+    "model-paths": "models",
+    "seed-paths": "seeds",
+    "macro-paths": "macros",
+    "test-paths": "tests",
+    "analysis-paths": "analyses",
+    "snapshot-paths": "snapshots",
+}
+"""The dbt_project.yml options naming folders dbt parses, with dbt's default for each."""
 _PARSED: dict[tuple[object, ...], Manifest] = {}
 """The project as dbt parsed it in this process, by what the parse depends on (`_parse_key`)."""
 
@@ -158,12 +167,12 @@ def _parse_key(args: list[str], warehouse: Path) -> tuple[object, ...]:
     config = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
     folders = [
         REPO_ROOT / folder
-        for option in ("model-paths", "seed-paths", "macro-paths", "test-paths")
-        for folder in config.get(option, [])
+        for option, default in PARSED_PATHS.items()
+        for folder in config.get(option, [default])
     ]
     files = [REPO_ROOT / "dbt_project.yml", REPO_ROOT / "profiles.yml"]
     files += [path for folder in folders for path in sorted(folder.rglob("*")) if path.is_file()]
-    state = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    state = tuple((str(p), s.st_size, s.st_mtime_ns) for p in files for s in [p.stat()])
     return (Path(warehouse).stem, memory_limit(), tuple(_vars(args)), state)
 
 

@@ -56,7 +56,11 @@ joined as (
         treated.class_order,
         {{ either_arm_hidden('outcome_suppressed') }} as hide
     from comparisons
-    {{ join_both_arms('comparisons', 'outcome_visibility', ['dataset_id', 'scale', 'timepoint', 'analysis', 'outcome']) }}
+    {{ join_both_arms(
+        'comparisons',
+        'outcome_visibility',
+        ['dataset_id', 'scale', 'timepoint', 'analysis', 'outcome'],
+    ) }}
 ),
 
 final as (
